@@ -1,0 +1,43 @@
+"""Short analysis frames shared by the streaming meters.
+
+Conventions: a frame is ``frame_length(sample_rate)`` samples, about 10 ms (the exact
+duration is ``frame_len / sample_rate``). The analysis driver hands every meter blocks
+whose length is a whole number of frames, except the last block, whose final frame may be
+shorter; :func:`split_frames` returns the whole frames as a view and the remainder apart.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FRAME_S = 0.01
+
+
+def frame_length(sample_rate: int) -> int:
+    """Samples in one analysis frame (about 10 ms) at ``sample_rate`` Hz."""
+    return max(1, round(sample_rate * FRAME_S))
+
+
+def split_frames(block: np.ndarray, frame_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Split ``block`` (channels, n) into whole frames (channels, k, frame_len) and the rest.
+
+    The rest has shape (channels, n - k * frame_len) and is empty except at the file's end.
+    """
+    channels, n = block.shape
+    whole = n // frame_len
+    framed = block[:, : whole * frame_len].reshape(channels, whole, frame_len)
+    return framed, block[:, whole * frame_len :]
+
+
+def frame_stats(block: np.ndarray, frame_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-frame peak (max |x| over channels) and mean square (mean over channels).
+
+    A final partial frame gets its own entry, measured over the samples it has.
+    """
+    framed, rest = split_frames(block, frame_len)
+    peak = np.abs(framed).max(axis=(0, 2)) if framed.shape[1] else np.empty(0, np.float32)
+    power = np.square(framed, dtype=np.float64).mean(axis=(0, 2)) if framed.shape[1] else np.empty(0)
+    if rest.shape[1]:
+        peak = np.append(peak, np.abs(rest).max())
+        power = np.append(power, np.square(rest, dtype=np.float64).mean())
+    return peak.astype(np.float32), power

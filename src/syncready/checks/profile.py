@@ -1,0 +1,163 @@
+"""Delivery profiles: the targets and tolerances a track is checked against.
+
+A profile is a TOML file. The shipped ones live in ``syncready/checks/profiles``; a user
+file may start with ``extends = "NAME"`` to inherit a shipped profile and override only
+some keys. Every key is optional except where :class:`Profile` has no default. Units are
+in the key names (``_lufs``, ``_lu``, ``_dbtp``, ``_dbfs``, ``_db``, ``_s``, ``_hz``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from ..errors import UsageError
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The file a library wants: container, rate, depth; ``mastered`` False for premasters."""
+
+    container: str = "WAV"
+    sample_rate: int = 48000
+    bit_depth: int = 24
+    lossless: bool = True
+    mastered: bool = True
+
+
+@dataclass(frozen=True)
+class LoudnessTargets:
+    """Loudness targets (BS.1770-4); None disables the matching check."""
+
+    integrated_lufs: float | None = None
+    integrated_tolerance_lu: float = 1.0
+    true_peak_max_dbtp: float | None = -1.0
+    loud_true_peak_max_dbtp: float | None = None  # stricter ceiling when louder than the target
+    max_short_term_lufs: float | None = None
+    max_momentary_lufs: float | None = None
+    sample_peak_min_dbfs: float | None = None  # premaster headroom window
+    sample_peak_max_dbfs: float | None = None
+    lra_max_lu: float | None = None
+
+
+@dataclass(frozen=True)
+class SignalLimits:
+    """Limits for the technical checks."""
+
+    head_max_s: float = 0.1
+    tail_silence_max_s: float = 10.0
+    end_level_max_db: float = -20.0
+    clip_events_max: int = 0
+    dc_offset_max_dbfs: float = -40.0
+    dropouts_max: int = 0
+    min_bandwidth_hz: float = 18000.0
+    correlation_min: float = 0.0
+    window_correlation_min: float = -0.5
+    mono_drop_max_db: float = 3.0
+    balance_max_db: float = 1.5
+    level_jump_max_lu: float = 12.0
+    level_jump_window_s: float = 3.0
+    noise_floor_max_dbfs: float = -60.0
+    min_duration_s: float = 0.4
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named delivery profile."""
+
+    name: str
+    description: str = ""
+    delivery: Delivery = field(default_factory=Delivery)
+    loudness: LoudnessTargets = field(default_factory=LoudnessTargets)
+    signal: SignalLimits = field(default_factory=SignalLimits)
+    source: str = ""
+
+
+DEFAULT_PROFILE = "sync-library"
+_SECTIONS = {"delivery": Delivery, "loudness": LoudnessTargets, "signal": SignalLimits}
+
+
+def available() -> list[str]:
+    """Names of the shipped profiles, sorted."""
+    folder = resources.files("syncready.checks") / "profiles"
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load(name_or_path: str | Path = DEFAULT_PROFILE) -> Profile:
+    """Load a shipped profile by name or a user profile from a ``.toml`` path.
+
+    Raises
+    ------
+    UsageError
+        Unknown name, unreadable file, invalid TOML, unknown keys or wrong value types.
+    """
+    data, source = _read(name_or_path)
+    return _build(data, source)
+
+
+def _read(name_or_path: str | Path, seen: tuple[str, ...] = ()) -> tuple[dict, str]:
+    text_name = str(name_or_path)
+    if text_name.endswith(".toml") or Path(text_name).is_file():
+        path = Path(text_name)
+        try:
+            data = tomllib.loads(path.read_text())
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{path}: cannot read profile ({exc.strerror or exc})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise UsageError(f"{path}: not a valid TOML profile ({exc})") from None
+        data.setdefault("name", path.stem)
+        source = str(path)
+    else:
+        if text_name not in available():
+            raise UsageError(f"unknown profile {text_name!r}; choose one of {', '.join(available())} or give a .toml path")
+        resource = resources.files("syncready.checks") / "profiles" / f"{text_name}.toml"
+        data = tomllib.loads(resource.read_text())
+        data.setdefault("name", text_name)
+        source = text_name
+    parent = data.pop("extends", None)
+    if parent is not None:
+        if parent in seen:
+            raise UsageError(f"{source}: profile inheritance loops through {parent!r}")
+        base, _ = _read(parent, seen + (source,))
+        data = _merge(base, data)
+    return data, source
+
+
+def _merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged
+
+
+def _build(data: dict, source: str) -> Profile:
+    kwargs: dict = {"source": source}
+    for key, value in data.items():
+        if key in _SECTIONS:
+            kwargs[key] = _section(_SECTIONS[key], value, f"{source} [{key}]")
+        elif key in ("name", "description"):
+            kwargs[key] = str(value)
+        else:
+            raise UsageError(f"{source}: unknown profile key {key!r}")
+    return Profile(**kwargs)
+
+
+def _section(cls: type, values: dict, where: str):
+    """Build one profile section, checking each key exists and has its default's kind."""
+    if not isinstance(values, dict):
+        raise UsageError(f"{where}: expected a table")
+    defaults = cls()
+    for key, value in values.items():
+        if not hasattr(defaults, key):
+            raise UsageError(f"{where}: unknown key {key!r}")
+        kind = type(getattr(defaults, key))
+        if kind is bool or kind is str:
+            fits = isinstance(value, kind)
+        else:
+            fits = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not fits:
+            raise UsageError(f"{where}: {key} has an unusable value {value!r}")
+    return cls(**values)
