@@ -1,0 +1,239 @@
+"""The ``syncready`` command line: a thin Typer face over the library.
+
+Conventions: machine output (``--json -``) goes to stdout and nothing else does then;
+tables, progress and messages go to stderr when stdout carries JSON. Exit codes: 0 pass or
+warn, 1 a check failed, 2 bad input or usage. Heavy modules are imported inside commands
+so that ``syncready --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from .errors import BadInputError, SyncreadyError
+
+app = typer.Typer(
+    name="syncready",
+    help="Turn raw AI-generated songs into sync-ready, documented catalog assets.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+
+EXIT_OK, EXIT_FAIL, EXIT_BAD = 0, 1, 2
+SEVERITY_STYLE = {"fail": "bold red", "warn": "yellow", "info": "cyan", "pass": "green", "error": "bold red"}
+
+ProfileOpt = Annotated[str, typer.Option("--profile", "-p", help="Profile name (see `syncready profiles`) or a .toml file.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"syncready {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    """syncready: assess, fix, document and deliver AI-generated music for sync."""
+
+
+@app.command()
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Audio files to check (WAV, AIFF, FLAC, MP3, OGG, M4A...).", show_default=False)],
+    profile: ProfileOpt = "sync-library",
+    json_out: Annotated[Optional[str], typer.Option("--json", help="Write the JSON report to PATH, or '-' for stdout.", metavar="PATH|-")] = None,
+    html_out: Annotated[Optional[Path], typer.Option("--html", help="Write a self-contained HTML report (a folder when several files are checked).", metavar="PATH")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-analyse even when a cached analysis exists.")] = False,
+) -> None:
+    """Measure tracks against a delivery profile and say what fails, where, and how to fix it.
+
+    Exit code 0 when every file passes (warnings allowed), 1 when a check fails, 2 when a
+    file cannot be read or the arguments are wrong.
+    """
+    from .checks import profile as profiles
+    from .qc import check_file, document, error_document
+
+    prof = _guarded(lambda: profiles.load(profile))
+    to_stdout = json_out == "-"
+    out = err if to_stdout else Console()
+    inputs = list(files)
+    docs, results, worst = [], [], EXIT_OK
+    with _progress(len(inputs)) as progress:
+        task = progress.add_task("checking", total=len(inputs)) if progress else None
+        for path in inputs:
+            try:
+                result = check_file(path, prof, use_cache=not no_cache)
+            except BadInputError as exc:
+                err.print(f"[bold red]error[/]: {exc}", highlight=False)
+                docs.append(error_document(path, prof.name, str(exc)))
+                worst = EXIT_BAD
+            else:
+                doc = document(result)
+                docs.append(doc)
+                results.append(result)
+                if result.unusable:
+                    err.print(f"[bold red]error[/]: {path}: {result.unusable}", highlight=False)
+                    worst = EXIT_BAD
+                elif doc["verdict"] == "fail":
+                    worst = max(worst, EXIT_FAIL)
+                if len(inputs) == 1:
+                    _print_report(out, doc)
+            if progress:
+                progress.advance(task)
+    if len(inputs) > 1:
+        _print_summary(out, docs)
+    if json_out:
+        payload = json.dumps(docs[0] if len(docs) == 1 else docs, indent=2)
+        if to_stdout:
+            sys.stdout.write(payload + "\n")
+        else:
+            _guarded(lambda: _write(json_out, payload, inputs))
+    if html_out and results:
+        _guarded(lambda: _write_html(results, html_out, inputs, prof))
+    raise typer.Exit(worst)
+
+
+@app.command("profiles")
+def list_profiles(
+    json_out: Annotated[bool, typer.Option("--json", help="Print the profiles as JSON.")] = False,
+) -> None:
+    """List the shipped delivery profiles with their targets."""
+    from rich.table import Table
+
+    from .checks import profile as profiles
+    from .jsonable import to_jsonable
+
+    loaded = [profiles.load(name) for name in profiles.available()]
+    if json_out:
+        typer.echo(json.dumps([to_jsonable(p) for p in loaded], indent=2))
+        return
+    table = Table(title="Delivery profiles")
+    for column in ("profile", "integrated", "true peak", "format", "description"):
+        table.add_column(column)
+    for p in loaded:
+        L, d = p.loudness, p.delivery
+        integrated = "-" if L.integrated_lufs is None else f"{L.integrated_lufs:g} +- {L.integrated_tolerance_lu:g} LUFS"
+        peak = "-" if L.true_peak_max_dbtp is None else f"<= {L.true_peak_max_dbtp:g} dBTP"
+        fmt = f"{d.container} {d.sample_rate / 1000:g} kHz/{d.bit_depth}-bit" + ("" if d.mastered else " premaster")
+        table.add_row(p.name, integrated, peak, fmt, p.description)
+    Console().print(table)
+
+
+@app.command()
+def demo(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the demo outputs.")] = Path("syncready-demo"),
+) -> None:
+    """Make a synthetic 'raw AI export' with typical faults, check it, and write the reports."""
+    from .checks import profile as profiles
+    from .demo import make_demo_track
+    from .qc import check_file, document
+
+    output.mkdir(parents=True, exist_ok=True)
+    track = _guarded(lambda: make_demo_track(output / "raw-ai-export.wav"))
+    err.print(f"made the demo track {track}")
+    prof = profiles.load("sync-library")
+    result = check_file(track, prof, use_cache=False)
+    doc = document(result)
+    _print_report(Console(), doc)
+    _guarded(lambda: _write(output / "check.json", json.dumps(doc, indent=2), [track]))
+    _guarded(lambda: _write_html([result], output / "check.html", [track], prof))
+    err.print(f"\nDemo outputs are in [bold]{output.resolve()}[/]: raw-ai-export.wav, check.json, check.html")
+
+
+def _print_report(console: Console, doc: dict) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{doc['file']}  ({doc['profile']})", title_justify="left")
+    for column in ("check", "measured", "expected", "verdict", "message"):
+        table.add_column(column, overflow="fold")
+    for f in doc["findings"]:
+        style = SEVERITY_STYLE[f["severity"]]
+        measured = "" if f["measured"] is None else str(f["measured"])
+        table.add_row(f["check"], measured, f["expected"] or "", f"[{style}]{f['severity']}[/]", f["message"])
+    console.print(table)
+    counts = ", ".join(f"{n} {s}" for s, n in doc["counts"].items() if n)
+    verdict = doc["verdict"]
+    console.print(f"[{SEVERITY_STYLE[verdict]}]{verdict.upper()}[/] {doc['file']}: {counts}", highlight=False)
+    for f in doc["findings"]:
+        if f["severity"] in ("fail", "warn") and f["fix"]:
+            console.print(f"  fix {f['check']}: {f['fix']}", highlight=False, markup=False)
+
+
+def _print_summary(console: Console, docs: list[dict]) -> None:
+    from rich.table import Table
+
+    table = Table(title="Summary")
+    for column in ("file", "verdict", "integrated LUFS", "true peak dBTP", "fail", "warn"):
+        table.add_column(column)
+    for doc in docs:
+        loud = doc.get("loudness", {})
+        counts = doc.get("counts", {})
+        style = SEVERITY_STYLE[doc["verdict"]]
+        table.add_row(
+            doc["file"], f"[{style}]{doc['verdict']}[/]",
+            _num(loud.get("integrated_lufs")), _num(loud.get("true_peak_dbtp")),
+            str(counts.get("fail", "")), str(counts.get("warn", "")),
+        )
+    console.print(table)
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _progress(count: int):
+    """A Rich progress bar on stderr for several files; a null context for one."""
+    import contextlib
+
+    if count < 2:
+        return contextlib.nullcontext(None)
+    from rich.progress import Progress
+
+    return Progress(console=err, transient=True)
+
+
+def _write(path: str | Path, text: str, inputs: list[Path]) -> None:
+    from .outputs import write_text
+
+    write_text(path, text, protect=inputs)
+    err.print(f"wrote {path}")
+
+
+def _write_html(results: list, target: Path, inputs: list[Path], prof) -> None:
+    from .deliver.report import render_check
+
+    if len(results) == 1:
+        pairs = [(results[0], target)]
+    else:
+        pairs = [(r, target / f"{Path(r.report.file).stem}.check.html") for r in results]
+    for result, path in pairs:
+        _write(path, render_check(result, prof), inputs)
+
+
+def _guarded(action):
+    """Run ``action``; a SyncreadyError becomes a one-line message and exit code 2."""
+    try:
+        return action()
+    except SyncreadyError as exc:
+        err.print(f"[bold red]error[/]: {exc}", highlight=False)
+        raise typer.Exit(EXIT_BAD) from None
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except SyncreadyError as exc:
+        err.print(f"[bold red]error[/]: {exc}", highlight=False)
+        sys.exit(EXIT_BAD)

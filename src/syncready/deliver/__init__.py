@@ -1,0 +1,1 @@
+"""Delivery: reports now; packages, naming and manifests as they arrive."""
