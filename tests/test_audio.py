@@ -350,7 +350,7 @@ def test_resample_keeps_level_and_exact_length():
 
 def test_save_resamples_44k1_to_48k(tmp_path):
     x = sine(rate=44100, seconds=1.0, channels=2)
-    info = audio.save(Audio(x, 44100), tmp_path / "out.wav", sample_rate=48000)
+    info = audio.save(Audio(x, 44100), tmp_path / "out.wav", sample_rate=48000.0)
     assert (info.sample_rate, info.frames, info.codec) == (48000, 48000, "PCM_24")
     y = audio.load(tmp_path / "out.wav").samples
     for ch in range(2):

@@ -748,7 +748,7 @@ def save(
         fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
         with open(fd, "w+b") as handle:
             with sf.SoundFile(
-                handle, "w", rate, audio.channels, subtype, format=file_format
+                handle, "w", audio.sample_rate, audio.channels, subtype, format=file_format
             ) as out:
                 for start in range(0, audio.frames, _WRITE_BLOCK):
                     chunk = audio.samples[:, start : start + _WRITE_BLOCK]
