@@ -1,0 +1,145 @@
+"""Time syncready's loudness meter against pyebur128 (libebur128) on 3 minutes of music.
+
+Run: ``python bench/bench_loudness.py``. The signal is synthesised here (drums, bass,
+decaying chords, sections at different levels, peaks near 0 dBFS), written to a temporary
+24-bit WAV and read back as float32. Both meters compute integrated loudness, loudness
+range, the momentary and short-term series every 100 ms, true peak and sample peak; each
+is timed best of 3 in this process on the same data, after a warm-up run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from functools import lru_cache
+
+import numpy as np
+import pyebur128 as eb
+import soundfile as sf
+
+from syncready.analysis.loudness import measure
+
+FS = 44100
+SECONDS = 180
+RUNS = 3
+
+
+@lru_cache(maxsize=None)
+def _note(freq: float, dur: float, decay: float, harmonics: int) -> np.ndarray:
+    """A plucked/struck tone: a few harmonics under an exponential decay."""
+    t = np.arange(int(dur * FS)) / FS
+    phases = np.random.default_rng(int(freq * 100)).uniform(0, 2 * np.pi, harmonics)
+    tone = sum(np.sin(2 * np.pi * freq * h * t + phases[h - 1]) / h**1.3 for h in range(1, harmonics + 1))
+    return tone * np.exp(-t / decay) * np.minimum(1.0, t / 0.004)
+
+
+def _music(rng: np.random.Generator) -> np.ndarray:
+    """Stereo 'song': 120 BPM drums, bass line, chords; verse/chorus/break sections."""
+    n = SECONDS * FS
+    out = np.zeros((2, n + 2 * FS))
+    beat = 0.5
+    t_kick = np.arange(int(0.35 * FS)) / FS
+    kick = np.sin(2 * np.pi * (50 * t_kick + 60 * 0.04 * (1 - np.exp(-t_kick / 0.04)))) * np.exp(-t_kick / 0.12)
+    t_sn = np.arange(int(0.25 * FS)) / FS
+    hat_len = int(0.06 * FS)
+    roots = [110.0, 87.31, 130.81, 98.0]  # A2 F2 C3 G2
+    chord = [1.0, 1.26, 1.5, 2.0]
+    # Section gains: intro, verse, chorus, break, verse, chorus, outro (dB).
+    sections = np.repeat([-9, -4, 0, -12, -4, 0, -6], -(-SECONDS // 7))[:SECONDS]
+    for b in range(int(SECONDS / beat)):
+        start = int(b * beat * FS)
+        gain = 10 ** (sections[int(b * beat)] / 20)
+        bar, pos = divmod(b, 4)
+        root = roots[bar % 4]
+        if sections[int(b * beat)] > -10:
+            out[:, start : start + kick.size] += 0.9 * gain * kick
+            if pos in (1, 3):
+                snare = (rng.standard_normal(t_sn.size) * 0.5 + np.sin(2 * np.pi * 190 * t_sn)) * np.exp(-t_sn / 0.06)
+                out[0, start : start + t_sn.size] += 0.55 * gain * snare
+                out[1, start : start + t_sn.size] += 0.5 * gain * snare
+        for half in (0, 1):
+            h0 = start + half * int(beat * FS / 2)
+            noise = rng.standard_normal(hat_len + 2)
+            hat = (noise[2:] - noise[:-2]) * np.exp(-np.arange(hat_len) / (0.012 * FS))
+            out[0, h0 : h0 + hat_len] += 0.08 * gain * hat
+            out[1, h0 : h0 + hat_len] += 0.12 * gain * hat
+        bass = _note(root / 2 * (1.5 if pos == 2 else 1.0), beat, 0.35, 6)
+        out[:, start : start + bass.size] += 0.45 * gain * bass
+        if pos == 0:
+            for i, ratio in enumerate(chord):
+                tone = _note(root * 2 * ratio, 4 * beat, 0.9, 8)
+                pan = 0.3 + 0.4 * i / 3
+                out[0, start : start + tone.size] += 0.18 * gain * (1 - pan) * tone
+                out[1, start : start + tone.size] += 0.18 * gain * pan * tone
+    out = out[:, :n]
+    out = np.tanh(2.5 * out / np.abs(out).max()) / np.tanh(2.5)  # bus saturation, a mastered crest factor
+    return out * 10 ** (-0.3 / 20)
+
+
+def _ours(x: np.ndarray) -> dict:
+    r = measure(x, FS)
+    return {"I": r.integrated_lufs, "LRA": r.lra_lu, "TP": r.true_peak_dbtp, "SP": r.sample_peak_dbfs,
+            "M": r.momentary_lufs, "S": r.short_term_lufs}
+
+
+def _ebur128(interleaved: np.ndarray, frames: int) -> dict:
+    modes = eb.MeasurementMode
+    mode = modes.MODE_I | modes.MODE_LRA | modes.MODE_M | modes.MODE_S | modes.MODE_TRUE_PEAK | modes.MODE_SAMPLE_PEAK
+    st = eb.R128State(2, FS, mode)
+    step = FS // 10
+    m, s = [], []
+    for i in range(0, frames - step + 1, step):
+        st.add_frames(interleaved[2 * i : 2 * (i + step)], step)
+        m.append(eb.get_loudness_momentary(st))
+        s.append(eb.get_loudness_shortterm(st))
+    st.add_frames(interleaved[2 * (frames - frames % step) :], frames % step)
+    return {"I": eb.get_loudness_global(st), "LRA": eb.get_loudness_range(st),
+            "TP": 20 * np.log10(max(eb.get_true_peak(st, c) for c in range(2))),
+            "SP": 20 * np.log10(max(eb.get_sample_peak(st, c) for c in range(2))), "M": m, "S": s}
+
+
+def _best(fn, *args) -> tuple[float, dict]:
+    times, out = [], None
+    for _ in range(RUNS):
+        t0 = time.perf_counter()
+        out = fn(*args)
+        times.append(time.perf_counter() - t0)
+    return min(times), out
+
+
+def main() -> None:
+    rng = np.random.default_rng(20240501)
+    t0 = time.perf_counter()
+    music = _music(rng)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "bench.wav")
+        sf.write(path, music.T, FS, subtype="PCM_24")
+        data, fs = sf.read(path, dtype="float32")
+    assert fs == FS
+    planar = np.ascontiguousarray(data.T)
+    interleaved = np.ascontiguousarray(data).reshape(-1)
+    print(f"signal: {SECONDS} s stereo {FS} Hz PCM_24 -> float32, made in {time.perf_counter() - t0:.1f} s; "
+          f"crest factor {20 * np.log10(np.abs(data).max() / np.sqrt(np.mean(data**2))):.1f} dB")
+
+    t0 = time.perf_counter()
+    _ours(planar[:, : FS * 4])
+    print(f"ours: first call (numba compile, or load from its on-disk cache) {time.perf_counter() - t0:.2f} s")
+    ours_t, ours = _best(_ours, planar)
+    ref_t, ref = _best(_ebur128, interleaved, data.shape[0])
+
+    print(f"\ntime, best of {RUNS}: ours {ours_t:.3f} s   pyebur128 {ref_t:.3f} s   ratio {ours_t / ref_t:.3f} "
+          f"(goal <= 0.5)   cores: {os.cpu_count()}")
+    print(f"\n{'':14}{'ours':>10}{'pyebur128':>12}{'diff':>9}")
+    for key, unit in (("I", "LUFS"), ("LRA", "LU"), ("TP", "dBTP"), ("SP", "dBFS")):
+        print(f"{key + ' (' + unit + ')':14}{ours[key]:10.3f}{ref[key]:12.3f}{ours[key] - ref[key]:+9.3f}")
+    for key, first, name in (("M", 3, "momentary"), ("S", 29, "short-term")):
+        a = np.array(ours[key][first:], float)
+        b = np.array(ref[key][first : first + a.size], float)
+        ok = np.isfinite(a) & np.isfinite(b)
+        print(f"{name:11} series: {a.size} values, max {np.nanmax(a):.3f} vs {b[ok].max():.3f} LUFS, "
+              f"largest |diff| {np.abs(a[ok] - b[ok]).max():.4f} LU")
+
+
+if __name__ == "__main__":
+    main()
