@@ -25,7 +25,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD = 0, 1, 2
 SEVERITY_STYLE = {"fail": "bold red", "warn": "yellow", "info": "cyan", "pass": "green", "error": "bold red"}
@@ -62,37 +62,22 @@ def check(
     file cannot be read or the arguments are wrong.
     """
     from .checks import profile as profiles
-    from .qc import check_file, document, error_document
 
     prof = _guarded(lambda: profiles.load(profile))
     to_stdout = json_out == "-"
-    out = err if to_stdout else Console()
     inputs = list(files)
     docs, results, worst = [], [], EXIT_OK
     with _progress(len(inputs)) as progress:
         task = progress.add_task("checking", total=len(inputs)) if progress else None
         for path in inputs:
-            try:
-                result = check_file(path, prof, use_cache=not no_cache)
-            except BadInputError as exc:
-                err.print(f"[bold red]error[/]: {exc}", highlight=False)
-                docs.append(error_document(path, prof.name, str(exc)))
-                worst = EXIT_BAD
-            else:
-                doc = document(result)
-                docs.append(doc)
-                results.append(result)
-                if result.unusable:
-                    err.print(f"[bold red]error[/]: {path}: {result.unusable}", highlight=False)
-                    worst = EXIT_BAD
-                elif doc["verdict"] == "fail":
-                    worst = max(worst, EXIT_FAIL)
-                if len(inputs) == 1:
-                    _print_report(out, doc)
+            doc, result, code = _check_one(path, prof, use_cache=not no_cache, show=len(inputs) == 1 and not to_stdout)
+            docs.append(doc)
+            results += [result] if result else []
+            worst = max(worst, code)
             if progress:
                 progress.advance(task)
     if len(inputs) > 1:
-        _print_summary(out, docs)
+        _print_summary(err if to_stdout else Console(), docs)
     if json_out:
         payload = json.dumps(docs[0] if len(docs) == 1 else docs, indent=2)
         if to_stdout:
@@ -149,6 +134,24 @@ def demo(
     _guarded(lambda: _write(output / "check.json", json.dumps(doc, indent=2), [track]))
     _guarded(lambda: _write_html([result], output / "check.html", [track], prof))
     err.print(f"\nDemo outputs are in [bold]{output.resolve()}[/]: raw-ai-export.wav, check.json, check.html")
+
+
+def _check_one(path: Path, prof, *, use_cache: bool, show: bool):
+    """Check one file: its JSON document, its CheckResult (None if unreadable), its exit code."""
+    from .qc import check_file, document, error_document
+
+    try:
+        result = check_file(path, prof, use_cache=use_cache)
+    except BadInputError as exc:
+        err.print(f"[bold red]error[/]: {exc}", highlight=False)
+        return error_document(path, prof.name, str(exc)), None, EXIT_BAD
+    doc = document(result)
+    if result.unusable:
+        err.print(f"[bold red]error[/]: {path}: {result.unusable}", highlight=False)
+        return doc, result, EXIT_BAD
+    if show:
+        _print_report(Console(), doc)
+    return doc, result, EXIT_FAIL if doc["verdict"] == "fail" else EXIT_OK
 
 
 def _print_report(console: Console, doc: dict) -> None:

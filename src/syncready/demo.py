@@ -29,15 +29,18 @@ def _hz(note: float) -> float:
     return 440.0 * 2 ** ((note - 69) / 12)
 
 
-def synthesize(*, seed: int = 7) -> np.ndarray:
-    """The demo mix, float (2, frames), before mastering faults are applied."""
+def synthesize(*, bars: int = BARS, seed: int = 7) -> np.ndarray:
+    """The demo mix, float (2, frames) at 44.1 kHz, ``bars`` bars of 4/4 at 120 BPM (2 s a bar).
+
+    Mastering faults are applied by :func:`make_demo_track`, not here.
+    """
     rng = np.random.default_rng(seed)
     sr, beat = SAMPLE_RATE, 60.0 / BPM
     bar_len = round(4 * beat * sr)
-    total = bar_len * BARS
+    total = bar_len * bars
     t = np.arange(total) / sr
     mix = np.zeros((2, total))
-    for bar in range(BARS):
+    for bar in range(bars):
         chord = CHORDS[bar % len(CHORDS)]
         start = bar * bar_len
         seg = np.arange(bar_len) / sr
@@ -59,7 +62,7 @@ def synthesize(*, seed: int = 7) -> np.ndarray:
     kick = np.sin(2 * np.pi * (50 * hit + 60 * (1 - np.exp(-hit * 30)) / 30)) * np.exp(-hit * 12)
     snare = rng.standard_normal(len(hit)) * np.exp(-hit * 25)
     hat = np.diff(rng.standard_normal(len(hit) + 1)) * np.exp(-hit * 60)
-    for b in range(BARS * 4):
+    for b in range(bars * 4):
         s = round(b * beat * sr)
         drum = kick if b % 2 == 0 else snare * 0.5
         end = min(total, s + len(hit))

@@ -103,12 +103,28 @@ def level_jumps(a: Analysis, p: Profile) -> list[Finding]:
         return []
     i = int(np.nanargmax(np.abs(change)))
     jump = float(change[i])
-    start, end = (i + 1) * L.hop_s, (i + 1 + steps) * L.hop_s
+    start, end = _locate_step(L.momentary_lufs, i - round(3.0 / L.hop_s), i + steps, jump, L.hop_s)
     expected = f"<= {limit:g} LU within {window:g} s"
     if abs(jump) <= limit:
         return [Finding("loudness.level_jump", "pass", f"largest short-term change {abs(jump):.1f} LU within {window:g} s", round(abs(jump), 2), expected)]
     word = "jumps up" if jump > 0 else "drops"
     return [Finding("loudness.level_jump", "warn", f"level {word} by {abs(jump):.1f} LU within {window:g} s", round(abs(jump), 2), expected, round(start, 2), round(end, 2), fix="check the arrangement there; ride the level or re-render the section")]
+
+
+def _locate_step(momentary: list, first: int, last: int, sign: float, hop: float) -> tuple[float, float]:
+    """Time range (s) of the steepest 400 ms momentary change of ``sign``'s direction.
+
+    ``first``/``last`` bound the search in series indices; value ``k`` of the momentary
+    series is the window ending at ``(k + 1) * hop``.
+    """
+    span = round(0.4 / hop)
+    m = np.array([np.nan if v is None else v for v in momentary], dtype=float)
+    lo, hi = max(0, first), min(len(m) - span, last)
+    if hi <= lo:
+        return (max(0, first) + 1) * hop, (last + 1) * hop
+    delta = (m[lo + span : hi + span] - m[lo:hi]) * np.sign(sign)
+    k = lo + int(np.nanargmax(np.nan_to_num(delta, nan=-np.inf)))
+    return (k + 1) * hop, (k + 1 + span) * hop
 
 
 CHECKS = [integrated, true_peak, sample_peak, short_term_max, momentary_max, loudness_range, level_jumps]
