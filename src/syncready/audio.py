@@ -53,7 +53,6 @@ import hashlib
 import itertools
 import os
 import re
-import secrets
 import stat
 import struct
 from collections.abc import Iterable, Iterator
@@ -67,6 +66,7 @@ import soundfile as sf
 import soxr
 
 from syncready.errors import BadInputError, UsageError
+from syncready.outputs import atomic_path
 
 __all__ = [
     "LOSSY_CODECS",
@@ -709,7 +709,7 @@ def save(
     ------
     UsageError
         Unsupported suffix, bit depth, rate or channel count; destination protected,
-        existing, a folder, in a missing folder, or not writable.
+        existing, a folder, or not writable (a missing folder is created).
     """
     target = Path(path)
     name = os.fspath(path)
@@ -728,60 +728,29 @@ def save(
         )
     if not 1 <= audio.channels <= MAX_CHANNELS:
         raise UsageError(f"{name}: {audio.channels} channels; syncready writes 1 to {MAX_CHANNELS}")
-    _check_destination(target, name, protect, overwrite)
     if not np.isfinite(audio.samples).all():
         raise ValueError("audio to save contains NaN or infinite samples")
 
-    audio = resample(audio, rate)
-    subtype = {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}[bit_depth]
-    if file_format == "WAV":
-        data_bytes = audio.frames * audio.channels * bit_depth // 8
-        if data_bytes > _WAV_DATA_LIMIT:
-            file_format = "RF64"
-        elif audio.channels > 2:
-            file_format = "WAVEX"
-    dither = bit_depth < 32 and not _on_grid(audio.samples, bit_depth)
-    rng = rng if rng is not None else np.random.default_rng(_DITHER_SEED)
-
-    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
-    try:
-        fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o666)
-        with open(fd, "w+b") as handle:
-            with sf.SoundFile(
-                handle, "w", audio.sample_rate, audio.channels, subtype, format=file_format
-            ) as out:
+    with atomic_path(target, protect, overwrite=overwrite) as temp:
+        audio = resample(audio, rate)
+        subtype = {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}[bit_depth]
+        if file_format == "WAV":
+            data_bytes = audio.frames * audio.channels * bit_depth // 8
+            if data_bytes > _WAV_DATA_LIMIT:
+                file_format = "RF64"
+            elif audio.channels > 2:
+                file_format = "WAVEX"
+        dither = bit_depth < 32 and not _on_grid(audio.samples, bit_depth)
+        rng = rng if rng is not None else np.random.default_rng(_DITHER_SEED)
+        try:
+            with sf.SoundFile(temp, "w", audio.sample_rate, audio.channels, subtype, format=file_format) as out:
                 for start in range(0, audio.frames, _WRITE_BLOCK):
                     chunk = audio.samples[:, start : start + _WRITE_BLOCK]
                     out.write(_quantise(chunk, bit_depth, rng if dither else None).T)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException as exc:
-        temp.unlink(missing_ok=True)
-        if isinstance(exc, (OSError, sf.SoundFileError)):
+        except (OSError, sf.SoundFileError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise UsageError(f"{name}: cannot write: {reason.lower()}") from exc
-        raise
     return probe(target)
-
-
-def _check_destination(
-    target: Path, name: str, protect: Iterable[str | os.PathLike], overwrite: bool
-) -> None:
-    resolved = target.resolve()
-    for guarded in protect:
-        guarded = Path(guarded)
-        same = guarded.resolve() == resolved
-        if not same and target.exists() and guarded.exists():
-            same = os.path.samefile(target, guarded)
-        if same:
-            raise UsageError(f"{name}: is an input file; refusing to overwrite it")
-    if target.is_dir():
-        raise UsageError(f"{name}: is a folder")
-    if not target.parent.is_dir():
-        raise UsageError(f"{name}: folder {os.fspath(target.parent)} does not exist")
-    if target.exists() and not overwrite:
-        raise UsageError(f"{name}: already exists; refusing to overwrite it")
 
 
 def _on_grid(samples: np.ndarray, bit_depth: int) -> bool:

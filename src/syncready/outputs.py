@@ -36,11 +36,11 @@ def guard(path: str | Path, protect: Iterable[str | Path] = (), *, overwrite: bo
     path = Path(path)
     for item in protect:
         if same_file(path, item):
-            raise UsageError(f"{path}: refusing to overwrite an input file; choose another output name")
+            raise UsageError(f"{path}: is an input file; refusing to overwrite it")
     if path.exists() and not overwrite:
-        raise UsageError(f"{path}: already exists; choose another output name")
+        raise UsageError(f"{path}: already exists; refusing to overwrite it")
     if path.is_dir():
-        raise UsageError(f"{path}: is a folder, expected a file name")
+        raise UsageError(f"{path}: is a folder")
     return path
 
 
