@@ -116,8 +116,8 @@ _FIXED_SIZE_SUBTYPES = frozenset(
     {"PCM_S8", "PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "ULAW", "ALAW"}
 )
 _CONTAINER_ALIASES = {"WAVEX": "WAV"}
+_READ_BLOCK = 1 << 16  # frames libsndfile decodes per call (sets how closely damage is located)
 _READ_ERRORS = (sf.SoundFileError, av.FFmpegError, OSError, ValueError, RuntimeError)
-_READ_BLOCK = 1 << 13  # frames libsndfile decodes per call (sets how closely damage is located)
 _WRITE_BLOCK = 1 << 18  # frames quantised and written at a time
 _WAV_DATA_LIMIT = 0xFFFF_FFFF - (1 << 16)  # bytes of audio beyond which WAV becomes RF64
 _DITHER_SEED = 0
@@ -581,9 +581,9 @@ def _checked(chunks: Iterator[np.ndarray], name: str, info: SourceInfo) -> Itera
                     f"of {info.duration_s:.1f} s can be decoded)"
                 ) from exc
             chunk = chunk[:, : info.frames - done]
-            finite = np.isfinite(chunk)
-            if not finite.all():
-                first = done + int(np.argmin(finite.all(axis=0)))
+            # a float64 sum cannot overflow on float32 data: it is finite iff every sample is
+            if not np.isfinite(chunk.sum(dtype=np.float64)):
+                first = done + int(np.argmin(np.isfinite(chunk).all(axis=0)))
                 raise BadInputError(
                     f"{name}: contains NaN or infinite samples "
                     f"(first at {first / info.sample_rate:.2f} s)"
@@ -599,7 +599,7 @@ def _checked(chunks: Iterator[np.ndarray], name: str, info: SourceInfo) -> Itera
 def _soundfile_chunks(name: str) -> Iterator[np.ndarray]:
     with sf.SoundFile(name) as f:
         while len(data := f.read(_READ_BLOCK, dtype="float32", always_2d=True)):
-            yield np.ascontiguousarray(data.T)
+            yield data.T
 
 
 def _pyav_chunks(name: str, channels: int) -> Iterator[np.ndarray]:
@@ -615,22 +615,26 @@ def _pyav_chunks(name: str, channels: int) -> Iterator[np.ndarray]:
 
 
 def _rebuffer(chunks: Iterator[np.ndarray], block_frames: int) -> Iterator[np.ndarray]:
-    """Regroup (channels, n) arrays of any length into blocks of ``block_frames``."""
-    pending: list[np.ndarray] = []
-    held = 0
+    """Regroup (channels, n) arrays of any length and layout into C-contiguous blocks.
+
+    Each sample is copied once, straight into a fresh block of ``block_frames`` frames
+    (the last block holds what is left).
+    """
+    block, filled = None, 0
     try:
         for chunk in chunks:
-            pending.append(chunk)
-            held += chunk.shape[1]
-            if held < block_frames:
-                continue
-            joined = pending[0] if len(pending) == 1 else np.concatenate(pending, axis=1)
-            whole = held - held % block_frames
-            for start in range(0, whole, block_frames):
-                yield np.ascontiguousarray(joined[:, start : start + block_frames])
-            pending, held = [joined[:, whole:]], held - whole
-        if held:
-            yield np.ascontiguousarray(np.concatenate(pending, axis=1))
+            pos = 0
+            while pos < chunk.shape[1]:
+                if block is None:
+                    block, filled = np.empty((chunk.shape[0], block_frames), np.float32), 0
+                take = min(block_frames - filled, chunk.shape[1] - pos)
+                block[:, filled : filled + take] = chunk[:, pos : pos + take]
+                filled, pos = filled + take, pos + take
+                if filled == block_frames:
+                    yield block
+                    block = None
+        if block is not None:
+            yield np.ascontiguousarray(block[:, :filled])
     finally:
         chunks.close()
 

@@ -29,15 +29,17 @@ def split_frames(block: np.ndarray, frame_len: int) -> tuple[np.ndarray, np.ndar
     return framed, block[:, whole * frame_len :]
 
 
-def frame_stats(block: np.ndarray, frame_len: int) -> tuple[np.ndarray, np.ndarray]:
+def frame_stats(block: np.ndarray, amax: np.ndarray, frame_len: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-frame peak (max |x| over channels) and mean square (mean over channels).
 
-    A final partial frame gets its own entry, measured over the samples it has.
+    ``amax`` is the block's per-sample maximum of |x| over channels, shape (n,). A final
+    partial frame gets its own entry, measured over the samples it has.
     """
     framed, rest = split_frames(block, frame_len)
-    peak = np.abs(framed).max(axis=(0, 2)) if framed.shape[1] else np.empty(0, np.float32)
-    power = np.square(framed, dtype=np.float64).mean(axis=(0, 2)) if framed.shape[1] else np.empty(0)
+    whole = framed.shape[1] * frame_len
+    peak = amax[:whole].reshape(-1, frame_len).max(axis=1) if whole else np.empty(0, np.float32)
+    power = np.einsum("cfk,cfk->f", framed, framed, dtype=np.float64) / (framed.shape[0] * frame_len)
     if rest.shape[1]:
-        peak = np.append(peak, np.abs(rest).max())
+        peak = np.append(peak, amax[whole:].max())
         power = np.append(power, np.square(rest, dtype=np.float64).mean())
     return peak.astype(np.float32), power

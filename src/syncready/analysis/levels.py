@@ -14,6 +14,8 @@ Conventions
   (``DROPOUT_CONTEXT_DBFS``) in the 50 ms on both sides.
 - ``end_level_db`` compares the RMS of the last 50 ms with the RMS of the sounding part of
   the track: near 0 dB means the file stops at full level (a hard stop).
+- ``envelope`` is the peak level (linear, 0..1) of ~1200 equal columns of the file, for
+  waveform pictures.
 - ``noise_floor_dbfs`` is the 2nd percentile of 50 ms RMS levels inside the sounding part,
   ignoring digital silence: the level of the quietest passages.
 """
@@ -61,8 +63,7 @@ class Levels:
     end_level_db: float | None
     noise_floor_dbfs: float | None
     frame_s: float
-    envelope_min: list[float] = field(default_factory=list)
-    envelope_max: list[float] = field(default_factory=list)
+    envelope: list[float] = field(default_factory=list)
 
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -82,7 +83,13 @@ class _RunTracker:
         self.count = 0
         self.samples = 0
 
-    def feed(self, mask: np.ndarray, offset: int) -> None:
+    def feed(self, mask: np.ndarray | None, offset: int, length: int) -> None:
+        """Add the runs of ``mask`` (the block at ``offset``); None means no True in the block."""
+        if mask is None or not mask.any():
+            if self.open_start is not None:
+                self._close(self.open_start, offset)
+                self.open_start = None
+            return
         starts, ends = _runs(mask)
         if self.open_start is not None:
             if len(starts) and starts[0] == 0:
@@ -90,7 +97,7 @@ class _RunTracker:
             else:
                 self._close(self.open_start, offset)
             self.open_start = None
-        if len(ends) and ends[-1] == len(mask):
+        if ends[-1] == length:
             self.open_start = int(starts[-1]) + offset
             starts, ends = starts[:-1], ends[:-1]
         keep = (ends - starts) >= self.min_length
@@ -121,15 +128,14 @@ class LevelsMeter:
     channels : int
         Channel count of the blocks.
     frames : int
-        Total frames the file holds (sizes the waveform overview).
+        Total frames the file holds (every meter takes the same three arguments).
     overview_points : int
-        Columns of the min/max waveform overview kept for reports.
+        Columns of the peak envelope kept for waveform pictures.
     """
 
     def __init__(self, sample_rate: int, channels: int, frames: int, *, overview_points: int = 1200):
         self.sr = sample_rate
         self.channels = channels
-        self.frames = frames
         self.frame_len = frame_length(sample_rate)
         self.offset = 0
         self.sound = 10 ** (SOUND_DBFS / 20)
@@ -144,9 +150,7 @@ class LevelsMeter:
         self.powers: list[np.ndarray] = []
         self.end_len = max(1, round(END_WINDOW_S * sample_rate))
         self.end_buffer = np.zeros((channels, 0), np.float32)
-        self.points = max(1, min(overview_points, frames))
-        self.ov_min = np.full(self.points, np.inf)
-        self.ov_max = np.full(self.points, -np.inf)
+        self.points = overview_points
 
     def process(self, block: np.ndarray) -> None:
         """Measure the next block, float32 of shape (channels, n)."""
@@ -154,33 +158,24 @@ class LevelsMeter:
         if n == 0:
             return
         absx = np.abs(block)
-        loud = np.flatnonzero(absx.max(axis=0) > self.sound)
-        if len(loud):
+        amax = absx.max(axis=0)
+        loud = amax > self.sound
+        if loud.any():
             if self.first_sound is None:
-                self.first_sound = self.offset + int(loud[0])
-            self.last_sound = self.offset + int(loud[-1])
+                self.first_sound = self.offset + int(np.argmax(loud))
+            self.last_sound = self.offset + n - 1 - int(np.argmax(loud[::-1]))
         self.dc_sum += block.sum(axis=1, dtype=np.float64)
-        self.overs += int(np.count_nonzero(absx > 1.0))
+        top = float(amax.max())
+        if top > 1.0:
+            self.overs += int(np.count_nonzero(absx > 1.0))
         for ch, tracker in enumerate(self.clips):
-            tracker.feed(absx[ch] >= CLIP_LEVEL, self.offset)
-        self.silence.feed(absx.max(axis=0) <= DIGITAL_SILENCE, self.offset)
-        peak, power = frame_stats(block, self.frame_len)
+            tracker.feed(absx[ch] >= CLIP_LEVEL if top >= CLIP_LEVEL else None, self.offset, n)
+        self.silence.feed(amax <= DIGITAL_SILENCE, self.offset, n)
+        peak, power = frame_stats(block, amax, self.frame_len)
         self.peaks.append(peak)
         self.powers.append(power)
-        self._overview(block)
         self.end_buffer = np.concatenate([self.end_buffer, block[:, -self.end_len :]], axis=1)[:, -self.end_len :]
         self.offset += n
-
-    def _overview(self, block: np.ndarray) -> None:
-        """Fold the block's mono sum into the min/max waveform columns."""
-        n = block.shape[1]
-        column = (np.arange(self.offset, self.offset + n) * self.points // max(self.frames, 1)).clip(0, self.points - 1)
-        mono = block.mean(axis=0)
-        cuts = np.flatnonzero(np.diff(column)) + 1
-        starts = np.concatenate(([0], cuts))
-        cols = column[starts]
-        self.ov_min[cols] = np.minimum(self.ov_min[cols], np.minimum.reduceat(mono, starts))
-        self.ov_max[cols] = np.maximum(self.ov_max[cols], np.maximum.reduceat(mono, starts))
 
     def result(self) -> Levels:
         """Finish the measurement and return :class:`Levels`."""
@@ -195,8 +190,6 @@ class LevelsMeter:
         )[:MAX_EVENTS]
         head = None if self.first_sound is None else self.first_sound / sr
         tail = None if self.last_sound is None else (self.offset - self.last_sound - 1) / sr
-        ov_min = np.where(np.isfinite(self.ov_min), self.ov_min, 0.0)
-        ov_max = np.where(np.isfinite(self.ov_max), self.ov_max, 0.0)
         return Levels(
             head_s=head,
             tail_s=tail,
@@ -209,9 +202,14 @@ class LevelsMeter:
             end_level_db=self._end_level(power),
             noise_floor_dbfs=self._noise_floor(power),
             frame_s=self.frame_len / sr,
-            envelope_min=[round(float(v), 4) for v in ov_min],
-            envelope_max=[round(float(v), 4) for v in ov_max],
+            envelope=self._envelope(),
         )
+
+    def _envelope(self) -> list[float]:
+        """Peak level per column of a ``points``-column overview (for waveform pictures)."""
+        peaks = np.concatenate(self.peaks) if self.peaks else np.zeros(1, np.float32)
+        edges = np.linspace(0, len(peaks), min(self.points, len(peaks)) + 1).astype(int)
+        return [round(float(v), 4) for v in np.maximum.reduceat(peaks, edges[:-1])]
 
     def _sounding(self, power: np.ndarray) -> np.ndarray:
         """Frame powers between the first and the last sound."""

@@ -51,12 +51,12 @@ def _thin(values: list, hop_s: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def waveform_svg(result: CheckResult) -> str:
-    """Min/max waveform of the channel average, problem places shaded red."""
+    """Peak envelope of the waveform, problem places shaded red."""
     levels, duration = result.analysis.levels, result.analysis.source.duration_s
     fig, ax = _figure()
-    lo, hi = np.array(levels.envelope_min), np.array(levels.envelope_max)
-    x = np.linspace(0, duration, len(lo)) if len(lo) else np.zeros(0)
-    ax.fill_between(x, lo, hi, color="#3b6ea8", linewidth=0)
+    peak = np.array(levels.envelope)
+    x = np.linspace(0, duration, len(peak))
+    ax.fill_between(x, -peak, peak, color="#3b6ea8", linewidth=0)
     for f in result.report.findings:
         if f.severity in ("fail", "warn") and f.start_s is not None and f.end_s is not None:
             ax.axvspan(f.start_s, max(f.end_s, f.start_s + duration / 500), color="#b00020", alpha=0.25)
