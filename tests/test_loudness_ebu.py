@@ -13,8 +13,11 @@ import numpy as np
 import pytest
 
 from syncready.analysis.loudness import (
+    OVERSAMPLING,
+    TP_HALF_TAPS,
     Loudness,
     LoudnessMeter,
+    _interpolator,
     _k_weighting,
     _loudness_range,
     _power,
@@ -121,6 +124,40 @@ def test_3341_true_peak(fs, case, divisor, amplitude, phase_deg, expected):
     r = measure(np.vstack([x, x]), fs)
     assert expected - 0.4 <= r.true_peak_dbtp <= expected + 0.2
     assert r.true_peak_dbtp >= r.sample_peak_dbfs
+
+
+def brute_force_true_peak(x: np.ndarray) -> float:
+    """The meter's interpolator without any skipping, in float64, on the zero-padded signal."""
+    phases, _ = _interpolator()
+    m = TP_HALF_TAPS
+    xp = np.concatenate([np.zeros(2 * m), x, np.zeros(2 * m)])
+    windows = np.lib.stride_tricks.sliding_window_view(xp, 2 * m)[1:]  # centre c: xp[c-m+1 : c+m+1]
+    centres = np.arange(m, xp.size - m)
+    u = np.empty((centres.size, OVERSAMPLING))
+    u[:, 0] = xp[centres]
+    u[:, 1:] = windows[centres - m] @ phases.astype(np.float64).T
+    a = np.abs(u.ravel())
+    left, mid, right = a[:-2], a[1:-1], a[2:]
+    d = 2 * mid - left - right
+    local = (mid >= left) & (mid >= right) & (d > 0)
+    refined = np.where(local, mid + (left - right) ** 2 / (8 * np.where(local, d, 1.0)), mid)
+    return 20 * np.log10(max(refined.max(), a.max()))
+
+
+def test_true_peak_skipping_loses_nothing():
+    fs = 44100
+    x = music_like(fs, 4.0, seed=11)[0]  # sample peak 0.9
+    n = np.arange(882)
+    # A hidden inter-sample peak: fs/4 at 45 degrees, samples at 0.69 but a true peak of 0.97.
+    x[88_200 : 88_200 + n.size] = faded(0.97 * np.sin(np.pi / 2 * n + np.pi / 4), fs, 0.005)
+    x[-4:] = [0.6, -0.6, 0.6, -0.6]  # ends abruptly: ringing after the last sample
+    for signal in (x, x[:-1000]):
+        meter = LoudnessMeter(fs, 1)
+        for i in range(0, signal.size, 3000):
+            meter.process(signal[np.newaxis, i : i + 3000].astype(np.float32))
+        expected = brute_force_true_peak(signal.astype(np.float32))
+        assert meter.result().true_peak_dbtp == pytest.approx(expected, abs=1e-4)
+    assert expected == pytest.approx(20 * np.log10(0.97), abs=0.05)
 
 
 @pytest.mark.parametrize("fs", [8000, 44100, 48000, 96000, 192000])
@@ -257,6 +294,15 @@ def test_agrees_with_libebur128():
     # On libebur128's 1 s short-term grid (instead of our 0.1 s) the LRA is the same number.
     one_second_grid = _power(np.array(ours.short_term_lufs[29::10], float))
     assert _loudness_range(one_second_grid) == pytest.approx(pyebur128.get_loudness_range(st), abs=1e-6)
+
+
+@pytest.mark.parametrize("fs", [8000, 22050, 96000, 192000])
+def test_k_weighting_at_any_rate_matches_libebur128(fs):
+    pyebur128 = pytest.importorskip("pyebur128")
+    x = music_like(fs, 5.0, seed=fs)
+    st = pyebur128.R128State(2, fs, pyebur128.MeasurementMode.MODE_I)
+    st.add_frames(np.ascontiguousarray(x.T).reshape(-1), x.shape[1])
+    assert measure(x, fs).integrated_lufs == pytest.approx(pyebur128.get_loudness_global(st), abs=1e-6)
 
 
 def test_an_hour_streams_in_little_memory():
