@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 NFFT = 4096
-MAX_FRAMES = 1500
+MAX_FRAMES = 500
 CLIFF_DB = 25.0
 SMOOTH_HZ = 100.0
 REPORT_POINTS = 400
