@@ -72,7 +72,8 @@ class SpectrumMeter:
         full_scale = (self.window.sum() / 2) ** 2
         level = 10 * np.log10(self.power / self.count / full_scale + 1e-20)
         width = max(1, round(SMOOTH_HZ / (self.sr / NFFT)))
-        smooth = np.convolve(level, np.ones(width) / width, mode="same")
+        padded = np.pad(level, (width // 2, width - 1 - width // 2), mode="edge")
+        smooth = np.convolve(padded, np.ones(width) / width, mode="valid")
         cutoff = find_cutoff(freqs, smooth)
         points = np.geomspace(20.0, nyquist, REPORT_POINTS)
         return Spectrum(
