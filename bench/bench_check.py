@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import soundfile as sf
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -54,7 +55,7 @@ def main() -> None:
     skip_memory = "--skip-memory" in sys.argv
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, SYNCREADY_CACHE=str(Path(tmp) / "cache"))
-        track = write_song(Path(tmp) / "song-3min.wav", 180.0)
+        track = write_song(Path(tmp) / "song-3min.wav", 180)
         check = [sys.executable, "-m", "syncready", "check", str(track), "--no-cache", "--json", "-"]
         reference = [sys.executable, "-c", REFERENCE, str(track)]
         run(check, env)  # warm the numba cache and the page cache
@@ -67,10 +68,7 @@ def main() -> None:
         if skip_memory:
             return
         long = Path(tmp) / "song-60min.wav"
-        x, sr = song(180.0)
-        import soxr
-
-        x48 = soxr.resample(x.T, sr, 48000)
+        x48 = song(180, 48000, np.random.default_rng(1)).T
         with sf.SoundFile(long, "w", 48000, 2, subtype="PCM_24") as f:
             for _ in range(20):
                 f.write(x48)
