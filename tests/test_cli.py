@@ -175,3 +175,17 @@ def test_demo_command_writes_its_folder(tmp_path):
     assert {"raw-ai-export.wav", "check.json", "check.html"} <= {p.name for p in out.iterdir()}
     assert str(out.resolve()) in run.stderr.replace("\n", "")
     assert json.loads((out / "check.json").read_text())["verdict"] == "fail"
+
+
+def test_lossy_source_is_flagged(tmp_path):
+    path = tmp_path / "generated.mp3"
+    x = music_like(6, 44100).T
+    x[-44100:] *= np.linspace(1, 0, 44100)[:, None] ** 3
+    sf.write(path, x, 44100, format="MP3")
+    run = syncready("check", path, "--json", "-")
+    doc = json.loads(run.stdout)
+    assert run.returncode == 1
+    assert doc["format"]["lossy"] is True and doc["format"]["bit_depth"] is None
+    by_id = {f["check"]: f for f in doc["findings"]}
+    assert by_id["format.lossy"]["severity"] == "fail"
+    assert by_id["spectrum.bandwidth"]["severity"] in ("warn", "pass")
