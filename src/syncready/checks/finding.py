@@ -55,3 +55,18 @@ class Report:
 def show(value: float | None, unit: str, digits: int = 1) -> str:
     """Format a measured value with its unit for messages ("-7.2 LUFS", "n/a")."""
     return "n/a" if value is None else f"{value:.{digits}f} {unit}".rstrip()
+
+
+def at_most(check: str, value: float | None, limit: float, expected: str, *, ok: str, bad: str,
+            severity: str = "fail", where: tuple[float, float] | None = None, fix: str | None = None,
+            digits: int = 3) -> list[Finding]:
+    """One finding for an upper limit: ``pass`` with message ``ok`` when ``value <= limit``,
+    else ``severity`` with message ``bad``, located at ``where`` (start_s, end_s) and with ``fix``.
+    No finding when ``value`` is None (nothing measurable)."""
+    if value is None:
+        return []
+    measured = round(value, digits)
+    if value <= limit:
+        return [Finding(check, "pass", ok, measured, expected)]
+    start, end = where if where else (None, None)
+    return [Finding(check, severity, bad, measured, expected, start, end, fix)]
