@@ -16,6 +16,9 @@ Conventions
   the track: near 0 dB means the file stops at full level (a hard stop).
 - ``envelope`` is the peak level (linear, 0..1) of ~1200 equal columns of the file, for
   waveform pictures.
+- ``ending_db`` holds the level (dB of mean square, per ~10 ms frame) from ``ENDING_S``
+  before the last sound to the end of the file, starting at ``ending_start_s``: the
+  material :mod:`syncready.analysis.ending` classifies.
 - ``noise_floor_dbfs`` is the 2nd percentile of 50 ms RMS levels inside the sounding part,
   ignoring digital silence: the level of the quietest passages.
 """
@@ -37,6 +40,7 @@ DROPOUT_MAX_S = 1.0
 DROPOUT_CONTEXT_DBFS = -45.0
 END_WINDOW_S = 0.05
 MAX_EVENTS = 50
+ENDING_S = 30.0
 
 
 @dataclass
@@ -64,6 +68,8 @@ class Levels:
     noise_floor_dbfs: float | None
     frame_s: float
     envelope: list[float] = field(default_factory=list)
+    ending_start_s: float = 0.0
+    ending_db: list[float] = field(default_factory=list)
 
 
 def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -203,7 +209,16 @@ class LevelsMeter:
             noise_floor_dbfs=self._noise_floor(power),
             frame_s=self.frame_len / sr,
             envelope=self._envelope(),
+            **self._ending(power),
         )
+
+    def _ending(self, power: np.ndarray) -> dict:
+        """Frame levels (dB) from ENDING_S before the last sound to the end of the file."""
+        if self.last_sound is None:
+            return {}
+        first = max(0, (self.last_sound - round(ENDING_S * self.sr)) // self.frame_len)
+        levels = 10 * np.log10(np.maximum(power[first:], 1e-12))
+        return {"ending_start_s": first * self.frame_len / self.sr, "ending_db": [round(float(v), 1) for v in levels]}
 
     def _envelope(self) -> list[float]:
         """Peak level per column of a ``points``-column overview (for waveform pictures)."""

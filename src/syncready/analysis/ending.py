@@ -1,0 +1,128 @@
+"""How a track ends: ring-out, fade or abrupt stop.
+
+Conventions
+-----------
+- Input is the end of the level curve kept by :class:`~syncready.analysis.levels.LevelsMeter`
+  (``ending_db``: dB of mean square per ~10 ms frame, the 30 s before the last sound and
+  everything after it). Times are seconds from the start of the file.
+- The *reference level* is the 80th percentile of the 200 ms-smoothed level over that span:
+  "music at level" near the end.
+- ``abrupt``: the level falls by at least ``CUT_DROP_DB`` within ``CUT_S`` from within
+  ``AT_LEVEL_DB`` of the reference, and stays down to the end (hard stop or digital silence,
+  with or without noise after it), or the file simply ends at level. ``start`` is the time
+  of the cut.
+- Otherwise the *ending* begins where the smoothed level last stood within ``DECLINE_DB`` of
+  the reference; what follows it is a ``fade`` when it lasts at least ``FADE_MIN_S`` and new
+  attacks keep arriving (at least ``FADE_ATTACKS_PER_S``: the band plays on while the level
+  sinks), and a ``ring_out`` when it is the decay of the last hits. An *attack* is a rise
+  of ``ATTACK_RISE_DB`` within ``ATTACK_SPAN_S`` of the level smoothed over ``ATTACK_SMOOTH_S``. ``start`` is the start of
+  the fade, or the last attack of a ring-out.
+- ``last_downbeat`` is the last given downbeat at or before ``start`` (None without downbeats).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .levels import Levels
+
+SMOOTH_S = 0.2
+CUT_S = 0.03
+CUT_DROP_DB = 25.0
+AT_LEVEL_DB = 20.0
+DECLINE_DB = 3.0
+FADE_MIN_S = 2.0
+FADE_ATTACKS_PER_S = 0.75
+ATTACK_RISE_DB = 6.0
+ATTACK_SMOOTH_S = 0.05
+ATTACK_SPAN_S = 0.1
+
+
+@dataclass
+class Ending:
+    """The ending of a track (see the module docstring)."""
+
+    type: str | None
+    start: float | None
+    last_downbeat: float | None
+
+
+def _smooth(level_db: np.ndarray, frames: int) -> np.ndarray:
+    """Moving average of power over ``frames`` frames (centred), back in dB."""
+    power = 10 ** (level_db / 10)
+    kernel = np.ones(frames) / frames
+    padded = np.pad(power, (frames // 2, frames - 1 - frames // 2), mode="edge")
+    return 10 * np.log10(np.maximum(np.convolve(padded, kernel, mode="valid"), 1e-12))
+
+
+def _attacks(level_db: np.ndarray, span: int) -> np.ndarray:
+    """Frames where the level rises by ATTACK_RISE_DB over the previous ``span`` frames' minimum.
+
+    ``level_db`` should be smoothed over ATTACK_SMOOTH_S so that beating partials of one
+    decaying chord do not count as new attacks.
+    """
+    if len(level_db) <= span:
+        return np.zeros(0, int)
+    windows = np.lib.stride_tricks.sliding_window_view(level_db, span)[:-1]
+    rise = level_db[span:] - windows.min(axis=1)
+    onset = rise >= ATTACK_RISE_DB
+    starts = np.flatnonzero(onset & ~np.concatenate(([False], onset[:-1])))
+    return starts + span
+
+
+def classify(levels: Levels, duration_s: float, downbeats: Sequence[float] = ()) -> Ending:
+    """Classify the ending of a measured track.
+
+    Parameters
+    ----------
+    levels : Levels
+        The track's level measurement (needs ``ending_db``, ``tail_s``, ``frame_s``).
+    duration_s : float
+        Length of the file in seconds.
+    downbeats : sequence of float
+        Downbeat times in seconds, ascending (optional).
+    """
+    if levels.tail_s is None or not levels.ending_db:
+        return Ending(None, None, None)
+    frame = levels.frame_s
+    level = np.asarray(levels.ending_db, dtype=float)
+    last = min(len(level), int(round((duration_s - levels.tail_s - levels.ending_start_s) / frame)) + 1)
+    smooth = _smooth(level, max(1, round(SMOOTH_S / frame)))
+    reference = float(np.percentile(smooth[:last], 80))
+    start = _cut(level, reference, frame)
+    ends_at_level = levels.tail_s < 2 * CUT_S and level[max(0, last - 5) : last].mean() >= reference - AT_LEVEL_DB
+    if start is None and ends_at_level:
+        start = last
+    if start is not None:
+        kind = "abrupt"
+    else:
+        begin = np.flatnonzero(smooth[:last] >= reference - DECLINE_DB)
+        begin = int(begin[-1]) if len(begin) else 0
+        bumpy = _smooth(level[:last], max(1, round(ATTACK_SMOOTH_S / frame)))
+        attacks = _attacks(bumpy, max(1, round(ATTACK_SPAN_S / frame)))
+        seconds = (last - begin) * frame
+        if seconds >= FADE_MIN_S and np.count_nonzero(attacks > begin) / seconds >= FADE_ATTACKS_PER_S:
+            kind, start = "fade", begin
+        else:
+            kind, start = "ring_out", int(attacks[-1]) if len(attacks) else begin
+    start_s = levels.ending_start_s + start * frame
+    before = [d for d in downbeats if d <= start_s + 0.05]
+    return Ending(kind, round(start_s, 3), before[-1] if before else None)
+
+
+def _cut(level: np.ndarray, reference: float, frame: float) -> int | None:
+    """Frame of the last hard stop from near the reference level, or None."""
+    gap = max(1, round(CUT_S / frame))
+    if len(level) <= gap:
+        return None
+    drop = level[:-gap] - level[gap:]
+    tail_max = np.maximum.accumulate(level[::-1])[::-1]  # loudest level from each frame to the end
+    candidates = np.flatnonzero(
+        (level[:-gap] >= reference - AT_LEVEL_DB)
+        & (drop >= CUT_DROP_DB)
+        & (tail_max[gap:] <= level[:-gap] - CUT_DROP_DB + 5)
+    )
+    return int(candidates[-1]) + 1 if len(candidates) else None
