@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .frames import moving_average
 from .levels import Levels
 
 SMOOTH_S = 0.2
@@ -52,10 +53,7 @@ class Ending:
 
 def _smooth(level_db: np.ndarray, frames: int) -> np.ndarray:
     """Moving average of power over ``frames`` frames (centred), back in dB."""
-    power = 10 ** (level_db / 10)
-    kernel = np.ones(frames) / frames
-    padded = np.pad(power, (frames // 2, frames - 1 - frames // 2), mode="edge")
-    return 10 * np.log10(np.maximum(np.convolve(padded, kernel, mode="valid"), 1e-12))
+    return 10 * np.log10(np.maximum(moving_average(10 ** (level_db / 10), frames), 1e-12))
 
 
 def _attacks(level_db: np.ndarray, span: int) -> np.ndarray:

@@ -43,3 +43,9 @@ def frame_stats(block: np.ndarray, amax: np.ndarray, frame_len: int) -> tuple[np
         peak = np.append(peak, amax[whole:].max())
         power = np.append(power, np.square(rest, dtype=np.float64).mean())
     return peak.astype(np.float32), power
+
+
+def moving_average(values: np.ndarray, width: int) -> np.ndarray:
+    """Centred moving average over ``width`` points; the ends are padded with their edge values."""
+    padded = np.pad(values, (width // 2, width - 1 - width // 2), mode="edge")
+    return np.convolve(padded, np.ones(width) / width, mode="valid")

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .frames import moving_average
+
 NFFT = 4096
 MAX_FRAMES = 500
 CLIFF_DB = 25.0
@@ -72,8 +74,7 @@ class SpectrumMeter:
         full_scale = (self.window.sum() / 2) ** 2
         level = 10 * np.log10(self.power / self.count / full_scale + 1e-20)
         width = max(1, round(SMOOTH_HZ / (self.sr / NFFT)))
-        padded = np.pad(level, (width // 2, width - 1 - width // 2), mode="edge")
-        smooth = np.convolve(padded, np.ones(width) / width, mode="valid")
+        smooth = moving_average(level, width)
         cutoff = find_cutoff(freqs, smooth)
         points = np.geomspace(20.0, nyquist, REPORT_POINTS)
         return Spectrum(
