@@ -1,0 +1,127 @@
+"""The accuracy benchmark's ground-truth corpus (bench/accuracy/corpus.py) and scorer (score.py).
+
+Skipped without the bench extra (pretty_midi, music21, mir_eval; tinysoundfont and the soundfont
+for rendering): `make corpus-deps`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pretty_midi")
+pytest.importorskip("mir_eval")
+
+ACCURACY = Path(__file__).resolve().parents[1] / "bench" / "accuracy"
+
+
+def load(name: str):
+    """Import a bench/accuracy script as a module."""
+    spec = importlib.util.spec_from_file_location(f"accuracy_{name}", ACCURACY / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+corpus = load("corpus")
+
+
+@pytest.fixture(scope="module")
+def truths() -> list[dict]:
+    """Ground truth of the first 12 songs (every ending, both meters) and two chorales."""
+    pytest.importorskip("music21")
+    return [corpus.song(index, 3)[1] for index in range(12)] + [
+        corpus.chorale(path, 3)[1] for path in ("bach/bwv66.6", "bach/bwv11.6")]
+
+
+def test_generator_is_deterministic():
+    midi, truth = corpus.song(5, 11)
+    again_midi, again_truth = corpus.song(5, 11)
+    assert corpus.midi_bytes(midi) == corpus.midi_bytes(again_midi)
+    assert truth == again_truth
+    assert corpus.midi_bytes(corpus.song(5, 12)[0]) != corpus.midi_bytes(midi)
+
+
+def test_truth_is_self_consistent(truths):
+    import mir_eval
+
+    for truth in truths:
+        name, beats, downbeats = truth["name"], np.array(truth["beats"]), np.array(truth["downbeats"])
+        assert 30 <= truth["duration_s"] <= 120, name
+        assert 70 <= truth["tempo_bpm"] <= 160 or truth["sections"] is None, name
+        assert beats[0] >= 0 and beats[-1] < truth["duration_s"] and np.all(np.diff(beats) > 0), name
+        np.testing.assert_allclose(np.diff(beats), 60 / truth["tempo_bpm"], atol=1e-5)
+        first = int(np.argmin(np.abs(beats - downbeats[0])))
+        assert first < truth["meter"], name
+        np.testing.assert_allclose(downbeats, beats[first::truth["meter"]], atol=1e-6)
+        mir_eval.key.validate_key(truth["key"])
+        if truth["sections"] is None:
+            assert truth["ending"] is None and truth["source"].startswith("music21:")
+            continue
+        sections = truth["sections"]
+        assert sections[0]["start"] == 0 and sections[-1]["end"] == truth["duration_s"], name
+        assert all(a["end"] == b["start"] for a, b in zip(sections, sections[1:])), name
+        assert all(np.min(np.abs(downbeats - s["start"])) < 1e-6 for s in sections[1:]), name
+        assert len({(s["label"], s["group"]) for s in sections}) == len({s["label"] for s in sections})
+        ending = truth["ending"]
+        assert ending["type"] in corpus.ENDINGS and ending["last_downbeat"] == downbeats[-1], name
+        assert ending["start"] <= truth["duration_s"], name
+        # A fade starts bars before the last downbeat; the last hit and the cut are at or after it.
+        assert (ending["start"] < ending["last_downbeat"]) == (ending["type"] == "fade"), name
+
+
+def test_corpus_covers_keys_meters_tempi_and_endings():
+    plans = [corpus._song_plan(index, 0) for index in range(40)]
+    assert {p["tonic_pc"] for p in plans} == set(range(12))
+    assert {p["mode"] for p in plans} == {"major", "minor"}
+    assert {p["meter"] for p in plans} == {3, 4}
+    assert {p["ending"] for p in plans} == set(corpus.ENDINGS)
+    assert all(70 <= p["tempo_bpm"] <= 160 for p in plans)
+
+
+def test_chorale_key_and_pickup():
+    pytest.importorskip("music21")
+    midi, truth = corpus.chorale("bach/bwv66.6", 0)
+    assert truth["key"] == "F# minor" and truth["meter"] == 4
+    beat_s = 60 / truth["tempo_bpm"]
+    # One-beat pickup: the first downbeat is the second beat.
+    assert truth["downbeats"][0] == pytest.approx(truth["beats"][1]) == pytest.approx(truth["beats"][0] + beat_s)
+    first_note_s = min(note.start for instrument in midi.instruments for note in instrument.notes)
+    assert abs(first_note_s - truth["beats"][0]) <= 0.011
+
+
+def test_endings_sound_like_their_type():
+    pytest.importorskip("tinysoundfont")
+    soundfont = corpus.soundfont_path()
+    if soundfont is None:
+        pytest.skip("no General MIDI soundfont (make corpus-deps)")
+    sr = corpus.SAMPLE_RATE
+    for index in range(3):  # seed 0: songs 0, 1, 2 end ring_out, fade, abrupt
+        midi, truth = corpus.song(index, 0)
+        ending = truth["ending"]
+        cut_s = ending["start"] if ending["type"] == "abrupt" else None
+        audio = corpus.render(midi, truth["duration_s"], soundfont, cut_s)
+        assert audio.shape == (2, round(truth["duration_s"] * sr)) and audio.dtype == np.float32
+        assert np.max(np.abs(audio)) == pytest.approx(10 ** (corpus.PEAK_DBFS / 20), rel=1e-5)
+
+        def level_db(start_s: float, end_s: float) -> float:
+            part = audio[:, round(start_s * sr):round(end_s * sr)]
+            return 10 * np.log10(np.mean(part**2) + 1e-20)
+
+        before = level_db(ending["start"] - 2, ending["start"])
+        if ending["type"] == "abrupt":
+            assert not np.any(audio[:, round(ending["start"] * sr):])
+            assert level_db(ending["start"] - 0.3, ending["start"]) > before - 6
+        elif ending["type"] == "fade":
+            end_s = truth["downbeats"][-1] + truth["meter"] * 60 / truth["tempo_bpm"]
+            quarters = np.linspace(ending["start"], end_s, 5)
+            levels = [level_db(a, b) for a, b in zip(quarters, quarters[1:])]
+            assert np.all(np.diff(levels) < -3) and levels[-1] < before - 25
+        else:
+            hit = level_db(ending["start"], ending["start"] + 0.5)
+            assert hit > before - 6
+            assert level_db(ending["start"] + 2.5, ending["start"] + 3) < hit - 6
+            assert level_db(truth["duration_s"] - 0.5, truth["duration_s"]) < hit - 40
