@@ -125,3 +125,63 @@ def test_endings_sound_like_their_type():
             assert hit > before - 6
             assert level_db(ending["start"] + 2.5, ending["start"] + 3) < hit - 6
             assert level_db(truth["duration_s"] - 0.5, truth["duration_s"]) < hit - 40
+
+
+score = load("score")
+
+
+def sections(bounds_s: list[float], labels: str, groups: str) -> list[dict]:
+    """Sections from boundary times, space-separated labels and group letters."""
+    return [dict(start=a, end=b, label=label, group=group)
+            for a, b, label, group in zip(bounds_s, bounds_s[1:], labels.split(), groups)]
+
+
+TRUTH = dict(tempo_bpm=120.0, meter=4, beats=[6.0 + 0.5 * k for k in range(40)],
+             downbeats=[6.0 + 2.0 * k for k in range(10)], key="A minor",
+             sections=sections([0, 10, 20, 30, 40], "intro verse chorus verse", "ABCB"),
+             ending=dict(type="fade", start=36.0, last_downbeat=24.0))
+
+
+def test_truth_against_itself_scores_one():
+    assert score.evaluate(TRUTH, TRUTH) == {metric: 1.0 for metric in score.METRICS}
+
+
+def test_shifted_and_wrong_estimates_score_exact_fractions():
+    beats = np.array(TRUTH["beats"])
+    half_off = np.where(np.arange(40) % 2, beats + 0.1, beats)  # every other beat 100 ms late
+    estimate = dict(tempo_bpm=121.0, meter=3, beats=list(half_off), downbeats=list(beats + 0.05),
+                    key="C major",
+                    sections=sections([0, 10.4, 21, 30, 40], "intro verse chorus outro", "ABCD"),
+                    ending=dict(type="abrupt", start=40.0, last_downbeat=38.0))
+    scores = score.evaluate(estimate, TRUTH)
+    assert scores["tempo_0.5%"] == 0.0 and scores["tempo_4%"] == 1.0 and scores["meter"] == 0.0
+    assert scores["beat_f"] == 0.5  # 20 of 40 estimates match 20 of 40 beats
+    assert scores["downbeat_f"] == pytest.approx(2 * 10 / (40 + 10))  # 10 hits, 40 estimates
+    assert scores["key"] == 0.3  # relative major
+    assert scores["boundary_f_3s"] == 1.0
+    assert scores["boundary_f_0.5s"] == pytest.approx(2 / 3)  # 10.4 and 30 hit, 21 misses
+    assert scores["label_accuracy"] == pytest.approx(1 - (4 + 10 + 100) / 400)
+    assert scores["group_accuracy"] == pytest.approx((100 + 90 + 100) / 400)  # A-A, C-C, D-B
+    assert scores["ending"] == 0.0
+
+
+def test_missing_fields_are_not_scored_and_none_scores_zero():
+    with pytest.warns(UserWarning, match="Estimated beats are empty"):
+        scores = score.evaluate(dict(tempo_bpm=None, beats=[]), TRUTH)
+    assert scores["tempo_0.5%"] == 0.0 and scores["beat_f"] == 0.0
+    assert all(np.isnan(scores[m]) for m in ("meter", "downbeat_f", "key", "ending", "label_accuracy"))
+    no_sections = dict(TRUTH, sections=None, ending=None)
+    assert np.isnan(score.evaluate(TRUTH, no_sections)["boundary_f_3s"])
+    assert score.aggregate([score.evaluate(TRUTH, TRUTH), scores])["tempo_0.5%"] == (0.5, 2)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("key", "H major", "estimate key"),
+    ("beats", [1.0, 0.5], "strictly increasing"),
+    ("tempo_bpm", -3.0, "positive"),
+    ("sections", [dict(start=2.0, end=1.0, label="verse", group="A")], "estimate sections"),
+    ("ending", dict(type="cut"), "ring_out, fade, abrupt"),
+])
+def test_validate_names_the_bad_field(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        score.evaluate({field: value}, TRUTH)
