@@ -28,6 +28,7 @@ Run: python bench/accuracy/corpus.py --out DIR --count N --seed S [--pieces M]
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import math
@@ -99,6 +100,11 @@ CHORALES = ("bach/bwv66.6", "bach/bwv11.6", "bach/bwv10.7", "bach/bwv153.9", "ba
             "bach/bwv122.6", "bach/bwv126.6", "bach/bwv17.7", "bach/bwv144.6", "bach/bwv120.6",
             "bach/bwv178.7", "bach/bwv1.6")
 CHORALE_PROGRAMS = (0, 6, 19, 48)  # piano, harpsichord, church organ, strings
+
+
+def generator_version() -> str:
+    """A digest of this generator's source: a corpus made by other code is stale."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 def soundfont_path() -> Path | None:
@@ -445,7 +451,7 @@ def build(out: Path, count: int = 40, seed: int = 0, pieces: int = 8) -> list[st
         names.append(name)
         print(f"{name}: {truth['duration_s']:.1f} s, {truth['key']}, {truth['meter']}/4, "
               f"{truth['tempo_bpm']:.1f} BPM", flush=True)
-    manifest = dict(count=count, seed=seed, pieces=pieces, tracks=names)
+    manifest = dict(count=count, seed=seed, pieces=pieces, generator=generator_version(), tracks=names)
     (out / "corpus.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return names
 
