@@ -73,6 +73,15 @@ def test_truth_is_self_consistent(truths):
         assert (ending["start"] < ending["last_downbeat"]) == (ending["type"] == "fade"), name
 
 
+def test_humanised_notes_never_overlap_the_next_of_the_same_pitch():
+    for index in range(6):
+        for instrument in corpus.song(index, 3)[0].instruments:
+            by_pitch = {}
+            for note in sorted(instrument.notes, key=lambda n: n.start):
+                assert note.start >= by_pitch.get(note.pitch, -1.0), (index, instrument.name)
+                by_pitch[note.pitch] = note.end
+
+
 def test_corpus_covers_keys_meters_tempi_and_endings():
     plans = [corpus._song_plan(index, 0) for index in range(40)]
     assert {p["tonic_pc"] for p in plans} == set(range(12))

@@ -86,6 +86,7 @@ DRUMS = {  # meter -> style -> {GM drum note: beats in the bar}
         "groove": {KICK: (0, 2), SNARE: (1, 3), HAT: EIGHTHS[4]},
         "full": {KICK: (0, 1.5, 2, 2.5), SNARE: (1, 3), HAT: EIGHTHS[4]}},
 }
+DRUM_NOTE_S = 0.05
 DRUM_VELOCITY = {KICK: 105, SNARE: 95, HAT: 62, CRASH: 100, TOM_HIGH: 95, TOM_LOW: 100}
 RHYTHMS = {  # meter -> one-bar melody rhythms (note lengths in beats)
     3: ((1, 1, 1), (2, 1), (1.5, 0.5, 1), (1, 0.5, 0.5, 1), (3,)),
@@ -202,6 +203,9 @@ def _drum_bar(style: str, meter: int, fill: str | None) -> list[tuple[float, int
 def song(index: int, seed: int) -> tuple[pretty_midi.PrettyMIDI, dict]:
     """Generate arranged song ``index`` of the corpus with ``seed``.
 
+    Notes are shifted by up to 10 ms (Gaussian, 4 ms deviation) and kept apart by more than twice
+    that, so a note-off never cuts the next note of the same pitch.
+
     Returns
     -------
     midi : pretty_midi.PrettyMIDI
@@ -249,26 +253,25 @@ def song(index: int, seed: int) -> tuple[pretty_midi.PrettyMIDI, dict]:
             if ending == "ring_out" and number == last and k == n_bars - 1:
                 break  # the last bar is the final hit, written below
             sustained = chords_program in SUSTAINED_PROGRAMS or style in ("light", "half")
-            hits = [(0.0, float(meter))] if sustained else [(b, 0.9) for b in range(meter)]
+            hits = [(0.0, meter - 0.1)] if sustained else [(b, 0.9) for b in range(meter)]
             for beat, length in hits:
                 for pc in chord:
                     add("chords", t0 + beat * beat_s, length * beat_s, _near(pc, 62), velocity - 15)
             if has_bass:
                 bass_beats = (EIGHTHS[meter] if style == "full" else
                               (0, 2) if style == "groove" else (0,))
-                step = bass_beats[1] - bass_beats[0] if len(bass_beats) > 1 else meter
-                for beat in bass_beats:
+                for beat, step in zip(bass_beats, np.diff(bass_beats + (meter,))):
                     pc = chord[2] if style == "groove" and beat == 2 and meter == 4 else chord[0]
-                    add("bass", t0 + beat * beat_s, 0.9 * step * beat_s, _near(pc, 40), velocity)
+                    add("bass", t0 + beat * beat_s, 0.8 * step * beat_s, _near(pc, 40), velocity)
             fill = fill_kind if k == n_bars - 1 and number < last and style != "light" else None
             drums = _drum_bar(style, meter, fill)
             if k == 0 and (label == "chorus" or number > 0 and style != "light"):
                 drums.append((0, CRASH, 1.0))
             for beat, note, scale in drums:
-                add("drums", t0 + beat * beat_s, 0.1, note, DRUM_VELOCITY[note] * scale * velocity / 100)
+                add("drums", t0 + beat * beat_s, DRUM_NOTE_S, note, DRUM_VELOCITY[note] * scale * velocity / 100)
         if has_melody:
             for beat, length, pitch in melody:
-                add("melody", section_starts[-1] + beat * beat_s, 0.95 * length * beat_s, pitch, velocity)
+                add("melody", section_starts[-1] + beat * beat_s, 0.85 * length * beat_s, pitch, velocity)
         bar += n_bars
 
     music_end_s = lead_s + bar * bar_s
@@ -282,7 +285,7 @@ def song(index: int, seed: int) -> tuple[pretty_midi.PrettyMIDI, dict]:
             add("ring", last_downbeat, ring_s, pitch, 100)
         add("bass", last_downbeat, ring_s, _near(tonic_pc, 40), 100)
         for note in (KICK, CRASH):
-            add("drums", last_downbeat, 0.1, note, DRUM_VELOCITY[note])
+            add("drums", last_downbeat, DRUM_NOTE_S, note, DRUM_VELOCITY[note])
         ending_start, duration_s = last_downbeat, last_downbeat + ring_s + 1.5
         beats = [b for b in beats if b <= last_downbeat + 1e-9]
     elif ending == "fade":
