@@ -43,7 +43,7 @@ class SpectralFrames:
 def spectral_frames(mono: np.ndarray, sample_rate: int) -> SpectralFrames:
     """Compute :class:`SpectralFrames` of a mono signal (float, shape (n,))."""
     hop = max(1, round(HOP_S * sample_rate))
-    n_fft = 1 << int(np.ceil(np.log2(WINDOW_S * sample_rate)))
+    n_fft = 1 << round(np.log2(WINDOW_S * sample_rate))
     freqs = np.fft.rfftfreq(n_fft, 1 / sample_rate)
     count = max(1, -(-len(mono) // hop))
     padded = np.zeros(count * hop + n_fft, np.float32)

@@ -87,10 +87,11 @@ def bar_features(frame_times: np.ndarray, chroma: np.ndarray, bands: np.ndarray,
     -------
     harmony (bars, 12), timbre (bars, B), energy_db (bars,)
     """
-    edges = np.searchsorted(frame_times, np.append(bar_starts, end_s))
+    last = len(frame_times) - 1
+    edges = np.minimum(np.searchsorted(frame_times, np.append(bar_starts, end_s)), last)
     harmony, timbre, energy = [], [], []
     for lo, hi in zip(edges[:-1], edges[1:]):
-        hi = max(hi, lo + 1)
+        hi = max(hi, lo + 1)  # a bar shorter than a frame still gets its nearest frame
         harmony.append(chroma[:, lo:hi].mean(axis=1))
         timbre.append(np.log10(bands[:, lo:hi].mean(axis=1) + 1e-10))
         energy.append(10 * np.log10(power[lo:hi].mean() + 1e-12))
