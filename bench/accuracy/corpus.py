@@ -33,11 +33,13 @@ import io
 import json
 import math
 import os
+import sys
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pretty_midi
+import scipy.io.wavfile
 
 SAMPLE_RATE = 44100
 DEFAULT_OUT = Path(__file__).parent / ".corpus"
@@ -155,6 +157,11 @@ def _song_plan(index: int, seed: int) -> dict:
                 lead_s=float(rng.uniform(0.05, 0.4)))
 
 
+def _jitter_s(rng: np.random.Generator) -> float:
+    """A humanised timing offset: Gaussian, 4 ms deviation, clipped to +-10 ms."""
+    return float(np.clip(rng.normal(0, 0.004), -0.01, 0.01))
+
+
 def _chord_pitches(degree: int, mode: str, tonic_pc: int) -> list[int]:
     """Pitch classes (root, third, fifth) of the triad on a scale degree."""
     scale = list(MAJOR_SCALE if mode == "major" else MINOR_SCALE)
@@ -196,7 +203,8 @@ def _drum_bar(style: str, meter: int, fill: str | None) -> list[tuple[float, int
     if fill == "snare":
         hits += [(meter - 1 + k / 4, SNARE, 0.6 + 0.1 * k) for k in range(4)]
     elif fill == "toms":
-        hits += [(meter - 1 + k / 4, (TOM_HIGH, TOM_HIGH, TOM_LOW, TOM_LOW)[k], 0.9) for k in range(4)]
+        hits += [(meter - 1 + k / 4, note, 0.9)
+                 for k, note in enumerate((TOM_HIGH, TOM_HIGH, TOM_LOW, TOM_LOW))]
     return hits
 
 
@@ -218,7 +226,8 @@ def song(index: int, seed: int) -> tuple[pretty_midi.PrettyMIDI, dict]:
     beat_s = 60 / plan["tempo_bpm"]
     bar_s = meter * beat_s
     lead_s, form, ending = plan["lead_s"], plan["form"], plan["ending"]
-    scale_pcs = [(tonic_pc + step) % 12 for step in (MAJOR_SCALE if mode == "major" else MINOR_SCALE)]
+    scale = MAJOR_SCALE if mode == "major" else MINOR_SCALE
+    scale_pcs = [(tonic_pc + step) % 12 for step in scale]
     labels_in_order = list(dict.fromkeys(form))
     picks = rng.permutation(len(PROGRESSIONS[mode]))[:len(labels_in_order)]
     progression = {label: PROGRESSIONS[mode][p] for label, p in zip(labels_in_order, picks)}
@@ -226,7 +235,8 @@ def song(index: int, seed: int) -> tuple[pretty_midi.PrettyMIDI, dict]:
 
     midi = pretty_midi.PrettyMIDI(initial_tempo=plan["tempo_bpm"], resolution=960)
     midi.time_signature_changes.append(pretty_midi.TimeSignature(meter, 4, lead_s))
-    midi.key_signature_changes.append(pretty_midi.KeySignature(tonic_pc + 12 * (mode == "minor"), 0))
+    midi.key_signature_changes.append(
+        pretty_midi.KeySignature(tonic_pc + 12 * (mode == "minor"), 0))
     chords_program = int(rng.choice(CHORD_PROGRAMS))
     parts = {name: pretty_midi.Instrument(program, is_drum=name == "drums", name=name)
              for name, program in (("chords", chords_program),
@@ -236,9 +246,10 @@ def song(index: int, seed: int) -> tuple[pretty_midi.PrettyMIDI, dict]:
     fill_kind = str(rng.choice(("snare", "toms")))
 
     def add(part: str, start_s: float, length_s: float, pitch: int, velocity: float) -> None:
-        start_s += float(np.clip(rng.normal(0, 0.004), -0.01, 0.01))
+        start_s += _jitter_s(rng)
         vel = int(np.clip(velocity + rng.integers(-6, 7), 1, 127))
-        parts[part].notes.append(pretty_midi.Note(vel, pitch, max(start_s, 0.0), start_s + length_s))
+        parts[part].notes.append(
+            pretty_midi.Note(vel, pitch, max(start_s, 0.0), start_s + length_s))
 
     last = len(form) - 1
     bar_starts, section_starts, bar = [], [], 0
@@ -268,10 +279,12 @@ def song(index: int, seed: int) -> tuple[pretty_midi.PrettyMIDI, dict]:
             if k == 0 and (label == "chorus" or number > 0 and style != "light"):
                 drums.append((0, CRASH, 1.0))
             for beat, note, scale in drums:
-                add("drums", t0 + beat * beat_s, DRUM_NOTE_S, note, DRUM_VELOCITY[note] * scale * velocity / 100)
+                add("drums", t0 + beat * beat_s, DRUM_NOTE_S, note,
+                    DRUM_VELOCITY[note] * scale * velocity / 100)
         if has_melody:
             for beat, length, pitch in melody:
-                add("melody", section_starts[-1] + beat * beat_s, 0.85 * length * beat_s, pitch, velocity)
+                add("melody", section_starts[-1] + beat * beat_s, 0.85 * length * beat_s,
+                    pitch, velocity)
         bar += n_bars
 
     music_end_s = lead_s + bar * bar_s
@@ -291,14 +304,16 @@ def song(index: int, seed: int) -> tuple[pretty_midi.PrettyMIDI, dict]:
     elif ending == "fade":
         fade_bars = min(4, max(2, math.ceil(4.0 / bar_s)))
         ending_start = music_end_s - fade_bars * bar_s
-        steps = np.arange(0, fade_bars * meter * 4 + 1) / (fade_bars * meter * 4)
+        fractions = np.arange(0, fade_bars * meter * 4 + 1) / (fade_bars * meter * 4)
+        volumes = [round(100 * 10 ** (-FADE_DB * f / TSF_CC7_DB)) for f in fractions[:-1]] + [0]
         for part in parts.values():
             part.control_changes += [
-                pretty_midi.ControlChange(7, int(round(100 * 10 ** (-FADE_DB * f / TSF_CC7_DB))) if f < 1 else 0,
-                                          ending_start + f * fade_bars * bar_s) for f in steps]
+                pretty_midi.ControlChange(7, int(volume), ending_start + f * fade_bars * bar_s)
+                for f, volume in zip(fractions, volumes)]
         duration_s = music_end_s + 1.0
     else:
-        ending_start = last_downbeat + float(rng.choice(np.arange(1, meter, 0.5))) * beat_s + 0.1 * beat_s
+        cut_beat = float(rng.choice(np.arange(1, meter, 0.5))) + 0.1  # between two hits
+        ending_start = last_downbeat + cut_beat * beat_s
         for part in parts.values():
             part.notes = [n for n in part.notes if n.start < ending_start]
             for note in part.notes:
@@ -359,17 +374,19 @@ def chorale(path: str, seed: int) -> tuple[pretty_midi.PrettyMIDI, dict]:
     for part in score.parts:
         instrument = pretty_midi.Instrument(program, name=part.partName or "part")
         for element in part.stripTies().flatten().notes:
-            start_s = lead_s + float(element.offset) * beat_s + float(np.clip(rng.normal(0, 0.004), -0.01, 0.01))
+            start_s = lead_s + float(element.offset) * beat_s + _jitter_s(rng)
             end_s = lead_s + float(element.offset + element.quarterLength) * beat_s
             for pitch in element.pitches:
                 if end_s > start_s:
-                    instrument.notes.append(pretty_midi.Note(int(rng.integers(72, 90)), pitch.midi, start_s, end_s))
+                    instrument.notes.append(
+                        pretty_midi.Note(int(rng.integers(72, 90)), pitch.midi, start_s, end_s))
         midi.instruments.append(instrument)
     first_measure = score.parts[0].getElementsByClass("Measure")[0]
     pickup_ql = float(first_measure.duration.quarterLength) % meter
     beats_ql = np.arange(pickup_ql % 1, end_ql - 1e-9, 1.0)
     downbeats_ql = np.arange(pickup_ql, end_ql - 1e-9, meter)
-    midi.time_signature_changes.append(pretty_midi.TimeSignature(meter, 4, lead_s + pickup_ql * beat_s))
+    midi.time_signature_changes.append(
+        pretty_midi.TimeSignature(meter, 4, lead_s + pickup_ql * beat_s))
     name = "m21-" + path.split("/")[-1].replace(".", "-")
     truth = _truth(name, f"music21:{path}", lead_s + end_ql * beat_s + 2.0, tempo_bpm, meter,
                    list(lead_s + beats_ql * beat_s), list(lead_s + downbeats_ql * beat_s), key)
@@ -394,9 +411,11 @@ def render(midi: pretty_midi.PrettyMIDI, duration_s: float, soundfont: Path,
         synth.program_select(channel, sfid, 128 if instrument.is_drum else 0,
                              instrument.program, instrument.is_drum)
         for cc in instrument.control_changes:
-            events.append((round(cc.time * SAMPLE_RATE), 1, "control_change", (channel, cc.number, cc.value)))
+            events.append((round(cc.time * SAMPLE_RATE), 1, "control_change",
+                           (channel, cc.number, cc.value)))
         for note in instrument.notes:
-            events.append((round(note.start * SAMPLE_RATE), 2, "noteon", (channel, note.pitch, note.velocity)))
+            events.append((round(note.start * SAMPLE_RATE), 2, "noteon",
+                           (channel, note.pitch, note.velocity)))
             events.append((round(note.end * SAMPLE_RATE), 0, "noteoff", (channel, note.pitch)))
     frames = round(duration_s * SAMPLE_RATE)
     audio = np.zeros((frames, 2), np.float32)
@@ -435,8 +454,6 @@ def build(out: Path, count: int = 40, seed: int = 0, pieces: int = 8) -> list[st
 
     Returns the track names. Raises FileNotFoundError when no soundfont is installed.
     """
-    import soundfile
-
     soundfont = soundfont_path()
     if soundfont is None:
         raise FileNotFoundError(f"no soundfont: install fluid-soundfont-gm ({DEFAULT_SOUNDFONT}) "
@@ -450,11 +467,13 @@ def build(out: Path, count: int = 40, seed: int = 0, pieces: int = 8) -> list[st
         ending = truth["ending"]
         cut_s = ending["start"] if ending and ending["type"] == "abrupt" else None
         audio = render(midi, truth["duration_s"], soundfont, cut_s)
-        soundfile.write(out / f"{name}.wav", audio.T, SAMPLE_RATE, subtype="FLOAT")
+        # scipy writes no PEAK chunk (libsndfile's carries a timestamp): same seed, same bytes.
+        scipy.io.wavfile.write(out / f"{name}.wav", SAMPLE_RATE, audio.T)
         names.append(name)
         print(f"{name}: {truth['duration_s']:.1f} s, {truth['key']}, {truth['meter']}/4, "
-              f"{truth['tempo_bpm']:.1f} BPM", flush=True)
-    manifest = dict(count=count, seed=seed, pieces=pieces, generator=generator_version(), tracks=names)
+              f"{truth['tempo_bpm']:.1f} BPM", file=sys.stderr)
+    manifest = dict(count=count, seed=seed, pieces=pieces, generator=generator_version(),
+                    tracks=names)
     (out / "corpus.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return names
 

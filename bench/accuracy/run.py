@@ -121,7 +121,8 @@ def table(columns: dict[str, dict], seconds: dict[str, float]) -> str:
         for name in names:
             mean, n = columns[name][metric]
             cells.append(f"{'-' if math.isnan(mean) else f'{mean:.3f} ({n})':>18}")
-        lines.append(f"{row:<{width}}  " + "  ".join(cells) + f"  {'' if goal is None else f'>= {goal:.2f}':>7}")
+        goal_cell = "" if goal is None else f">= {goal:.2f}"
+        lines.append(f"{row:<{width}}  " + "  ".join(cells) + f"  {goal_cell:>7}")
     lines.append(f"{'seconds per track':<{width}}  "
                  + "  ".join(f"{seconds[n]:>18.2f}" for n in names))
     return "\n".join(lines)
@@ -129,7 +130,8 @@ def table(columns: dict[str, dict], seconds: dict[str, float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--corpus", type=Path, default=corpus.DEFAULT_OUT, help="corpus cache folder")
+    parser.add_argument("--corpus", type=Path, default=corpus.DEFAULT_OUT,
+                        help="corpus cache folder")
     parser.add_argument("--count", type=int, default=40, help="arranged songs")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pieces", type=int, default=8, help="music21 chorales")
@@ -155,8 +157,8 @@ def main() -> None:
             scores[name].append(dict(score.evaluate(estimate, truth), track=track))
     (args.corpus / "scores.json").write_text(json.dumps(scores, indent=1) + "\n")
     n_songs = sum(name.startswith("song-") for name in names)
-    print(f"\n{len(names)} tracks ({n_songs} arranged songs, {len(names) - n_songs} music21 chorales); "
-          "mean (tracks scored) per metric")
+    print(f"{len(names)} tracks ({n_songs} arranged songs, {len(names) - n_songs} music21 "
+          "chorales); mean (tracks scored) per metric")
     print(table({name: score.aggregate(s) for name, s in scores.items()}, seconds))
 
 

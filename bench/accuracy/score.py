@@ -39,6 +39,7 @@ Metrics
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import mir_eval
 import numpy as np
@@ -73,7 +74,8 @@ def validate(estimate: dict, truth: dict) -> None:
                 isinstance(data["tempo_bpm"], (int, float)) and math.isfinite(data["tempo_bpm"])
                 and data["tempo_bpm"] > 0):
             fail("tempo_bpm", "must be a positive finite number of beats per minute")
-        if data.get("meter") is not None and not (isinstance(data["meter"], int) and data["meter"] > 0):
+        meter = data.get("meter")
+        if meter is not None and not (isinstance(meter, int) and meter > 0):
             fail("meter", "must be a positive whole number of beats per bar")
         for field in ("beats", "downbeats"):
             if data.get(field) is not None:
@@ -96,44 +98,48 @@ def validate(estimate: dict, truth: dict) -> None:
                 mir_eval.util.validate_intervals(_intervals(sections).reshape(-1, 2))
             except ValueError as error:
                 fail("sections", str(error))
-        if data.get("ending") is not None and (
-                not isinstance(data["ending"], dict) or data["ending"].get("type") not in ENDING_TYPES):
+        ending = data.get("ending")
+        if ending is not None and (not isinstance(ending, dict)
+                                   or ending.get("type") not in ENDING_TYPES):
             fail("ending", f"must be a dict whose type is one of {', '.join(ENDING_TYPES)}")
 
 
 def tempo_within(estimate_bpm: float | None, truth_bpm: float, tolerance: float) -> float:
     """1.0 when ``estimate_bpm`` is within ``tolerance`` (a fraction) of ``truth_bpm``, else 0.0."""
-    return float(estimate_bpm is not None and abs(estimate_bpm - truth_bpm) <= tolerance * truth_bpm)
+    return float(estimate_bpm is not None
+                 and abs(estimate_bpm - truth_bpm) <= tolerance * truth_bpm)
 
 
-def beat_f_measure(estimate_s, truth_s) -> float:
+def beat_f_measure(estimate_s: list[float] | None, truth_s: list[float]) -> float:
     """``mir_eval.beat.f_measure`` of beat (or downbeat) times, both trimmed to >= 5 s."""
-    return float(mir_eval.beat.f_measure(
-        mir_eval.beat.trim_beats(np.asarray(truth_s, dtype=float), MIN_BEAT_TIME_S),
-        mir_eval.beat.trim_beats(np.asarray(estimate_s, dtype=float), MIN_BEAT_TIME_S)))
+    def trimmed(times_s):
+        return mir_eval.beat.trim_beats(np.asarray(times_s or [], dtype=float), MIN_BEAT_TIME_S)
+    return float(mir_eval.beat.f_measure(trimmed(truth_s), trimmed(estimate_s)))
 
 
 def key_score(estimate_key: str | None, truth_key: str) -> float:
     """MIREX weighted key score (``mir_eval.key.weighted_score``); 0 for no key."""
-    return 0.0 if estimate_key is None else float(mir_eval.key.weighted_score(truth_key, estimate_key))
+    if estimate_key is None:
+        return 0.0
+    return float(mir_eval.key.weighted_score(truth_key, estimate_key))
 
 
-def boundary_f_measure(estimate_sections: list[dict], truth_sections: list[dict],
+def boundary_f_measure(estimate_sections: list[dict] | None, truth_sections: list[dict],
                        window_s: float) -> float:
     """Hit-rate F-measure of section boundaries within ``window_s``, song start and end excluded."""
     if not estimate_sections:
         return 0.0
-    return float(mir_eval.segment.detection(_intervals(truth_sections), _intervals(estimate_sections),
-                                            window=window_s, trim=True)[2])
+    return float(mir_eval.segment.detection(
+        _intervals(truth_sections), _intervals(estimate_sections), window=window_s, trim=True)[2])
 
 
-def label_accuracy(estimate_sections: list[dict], truth_sections: list[dict]) -> float:
+def label_accuracy(estimate_sections: list[dict] | None, truth_sections: list[dict]) -> float:
     """Fraction of 0.1 s frames whose estimated section label equals the true label."""
     truth = _frame_values(truth_sections, truth_sections, "label")
     return float(np.mean(_frame_values(estimate_sections, truth_sections, "label") == truth))
 
 
-def group_accuracy(estimate_sections: list[dict], truth_sections: list[dict]) -> float:
+def group_accuracy(estimate_sections: list[dict] | None, truth_sections: list[dict]) -> float:
     """Fraction of 0.1 s frames whose group matches after the best one-to-one group mapping."""
     truth = _frame_values(truth_sections, truth_sections, "group")
     estimate = _frame_values(estimate_sections, truth_sections, "group")
@@ -146,35 +152,20 @@ def group_accuracy(estimate_sections: list[dict], truth_sections: list[dict]) ->
     return float(overlap[rows, cols].sum() / len(truth))
 
 
+def ending_accuracy(estimate_ending: dict | None, truth_ending: dict) -> float:
+    """1.0 when the estimated ending type matches the true one, else 0.0."""
+    return float(estimate_ending is not None and estimate_ending["type"] == truth_ending["type"])
+
+
 def evaluate(estimate: dict, truth: dict) -> dict[str, float]:
     """Every metric of ``METRICS`` for one track (NaN where either side has nothing to score).
 
     Raises ValueError (from ``validate``) on malformed input.
     """
     validate(estimate, truth)
-
-    def scored(field: str) -> bool:
-        return field in estimate and truth.get(field) is not None
-
-    def sections_metric(metric, *args) -> float:
-        return metric(estimate["sections"] or [], truth["sections"], *args)
-
-    nan = math.nan
-    est = estimate.get
-    return {
-        "tempo_0.5%": tempo_within(est("tempo_bpm"), truth["tempo_bpm"], 0.005) if scored("tempo_bpm") else nan,
-        "tempo_4%": tempo_within(est("tempo_bpm"), truth["tempo_bpm"], 0.04) if scored("tempo_bpm") else nan,
-        "meter": float(est("meter") == truth["meter"]) if scored("meter") else nan,
-        "beat_f": beat_f_measure(est("beats") or [], truth["beats"]) if scored("beats") else nan,
-        "downbeat_f": beat_f_measure(est("downbeats") or [], truth["downbeats"]) if scored("downbeats") else nan,
-        "key": key_score(est("key"), truth["key"]) if scored("key") else nan,
-        "boundary_f_3s": sections_metric(boundary_f_measure, 3.0) if scored("sections") else nan,
-        "boundary_f_0.5s": sections_metric(boundary_f_measure, 0.5) if scored("sections") else nan,
-        "label_accuracy": sections_metric(label_accuracy) if scored("sections") else nan,
-        "group_accuracy": sections_metric(group_accuracy) if scored("sections") else nan,
-        "ending": float((est("ending") or {}).get("type") == truth["ending"]["type"])
-        if scored("ending") else nan,
-    }
+    return {metric: scorer(estimate[field], truth[field])
+            if field in estimate and truth.get(field) is not None else math.nan
+            for metric, (field, scorer) in _SCORERS.items()}
 
 
 def aggregate(scores: list[dict[str, float]]) -> dict[str, tuple[float, int]]:
@@ -191,10 +182,27 @@ def _intervals(sections: list[dict]) -> np.ndarray:
     return np.array([[s["start"], s["end"]] for s in sections], dtype=float)
 
 
-def _frame_values(sections: list[dict], truth_sections: list[dict], field: str) -> np.ndarray:
+def _frame_values(sections: list[dict] | None, truth_sections: list[dict],
+                  field: str) -> np.ndarray:
     """``field`` of the section covering each 0.1 s frame of the truth's span ("" if none)."""
     times_s = np.arange(FRAME_S / 2, truth_sections[-1]["end"], FRAME_S)
     values = np.full(len(times_s), "", dtype=object)
-    for section in sections:
+    for section in sections or []:
         values[(times_s >= section["start"]) & (times_s < section["end"])] = str(section[field])
     return values
+
+
+# Metric -> (field, scorer of the estimate's and the truth's value of that field).
+_SCORERS = {
+    "tempo_0.5%": ("tempo_bpm", partial(tempo_within, tolerance=0.005)),
+    "tempo_4%": ("tempo_bpm", partial(tempo_within, tolerance=0.04)),
+    "meter": ("meter", lambda estimate, truth: float(estimate == truth)),
+    "beat_f": ("beats", beat_f_measure),
+    "downbeat_f": ("downbeats", beat_f_measure),
+    "key": ("key", key_score),
+    "boundary_f_3s": ("sections", partial(boundary_f_measure, window_s=3.0)),
+    "boundary_f_0.5s": ("sections", partial(boundary_f_measure, window_s=0.5)),
+    "label_accuracy": ("sections", label_accuracy),
+    "group_accuracy": ("sections", group_accuracy),
+    "ending": ("ending", ending_accuracy),
+}
