@@ -79,22 +79,22 @@ def syncready_analysis() -> callable | None:
     """
     estimators = []  # (fields, function)
     try:
-        from syncready.analysis import rhythm
+        from syncready.analysis.rhythm import track
 
         def rhythm_fields(samples, sample_rate):
-            found = rhythm.track(samples, sample_rate)
+            found = track(samples, sample_rate)
             return dict(tempo_bpm=found.tempo_bpm, meter=found.meter, beats=list(found.beats),
                         downbeats=list(found.downbeats))
         estimators.append((("tempo_bpm", "meter", "beats", "downbeats"), rhythm_fields))
     except ImportError:
-        print("syncready.analysis.rhythm: not available yet", file=sys.stderr)
+        print("syncready.analysis.rhythm.track: not available yet", file=sys.stderr)
     try:
-        from syncready.analysis import tonal
+        from syncready.analysis.tonal import detect_key
 
         estimators.append((("key",), lambda samples, sample_rate: dict(
-            key=tonal.detect_key(samples, sample_rate).key)))
+            key=detect_key(samples, sample_rate).key)))
     except ImportError:
-        print("syncready.analysis.tonal: not available yet", file=sys.stderr)
+        print("syncready.analysis.tonal.detect_key: not available yet", file=sys.stderr)
     if not estimators:
         return None
 
