@@ -24,10 +24,12 @@ Conventions
 - Tempo: the autocorrelation of the low-mid flux, weighted by a log-normal tempo prior
   centred on ``PRIOR_BPM`` (one octave standard deviation), picks a first period in
   ``BPM_RANGE``; then metrical evidence moves it: a level 2 or 3 times faster (up to
-  ``BEAT_BPM_RANGE[1]``) is taken when its own autocorrelation is at least
-  ``LEVEL_RATIO`` of the current one (every pulse carries an attack, e.g. kick and snare
-  at 150 BPM), and a level is doubled when it is that much weaker than the level twice
-  as slow (its odd pulses are only off-beat hats or passing notes). A dynamic program
+  ``BEAT_BPM_RANGE[1]``) is taken, and a level is doubled (down to
+  ``BEAT_BPM_RANGE[0]``) unless, when its autocorrelation relative to the slower level's
+  plus the evenness of onset strength over its phases (min/max of the phase medians of
+  pulses tracked at that level) reaches ``LEVEL_SCORE``. Kick and snare at 150 BPM pass;
+  off-beat hats, eighth-note bass or passing notes at twice a 75 BPM beat are weaker and
+  alternate strong/weak, so they do not. A dynamic program
   (Ellis 2007) then tracks beats at that period, each beat is snapped to the strongest
   onset peak within ``SNAP_S``, beats without attacks at the head and tail are dropped,
   and a robust least-squares line through the beat times gives the period: the tempo is
@@ -82,7 +84,7 @@ BPM_RANGE = (50.0, 220.0)
 BEAT_BPM_RANGE = (55.0, 210.0)
 PRIOR_BPM = 120.0
 PRIOR_OCTAVES = 1.0
-LEVEL_RATIO = 0.5
+LEVEL_SCORE = 1.15
 TIGHTNESS = 100.0
 SNAP_S = 0.035
 EDGE_FRACTION = 0.3
@@ -165,7 +167,7 @@ def track(samples: np.ndarray, sample_rate: int) -> Rhythm:
         return Rhythm(None, 0.0, None)
     fps = feats.fps
     max_lag = int(np.ceil(2 * 60 * fps / BPM_RANGE[0])) + 2
-    period = _beat_period(_autocorr(feats.lowmid, fps, max_lag), fps)
+    period = _beat_period(_autocorr(feats.lowmid, fps, max_lag), feats.onset, fps)
     clarity = _r_at(_autocorr(_smooth(feats.onset, 0.02 * fps), fps, max_lag), period)
     lo, hi = CONFIDENCE_RANGE
     confidence = float(np.clip((clarity - lo) / (hi - lo), 0.0, 1.0))
@@ -357,8 +359,8 @@ def _r_at(r: np.ndarray, lag: float) -> float:
     return float(max(r[i], r[i + 1]))
 
 
-def _beat_period(r: np.ndarray, fps: float) -> float:
-    """Beat period in frames from the autocorrelation: prior pick, then metrical levels."""
+def _beat_period(r: np.ndarray, onset: np.ndarray, fps: float) -> float:
+    """Beat period in frames: the prior-weighted autocorrelation peak, then metrical levels."""
     lags = np.arange(r.size)
     bpm = 60 * fps / np.maximum(lags, 1)
     ok = (bpm >= BPM_RANGE[0]) & (bpm <= BPM_RANGE[1])
@@ -375,15 +377,30 @@ def _beat_period(r: np.ndarray, fps: float) -> float:
     while moved:
         moved = False
         for k in (2, 3):
-            if period / k >= fastest and _r_at(r, period / k) >= LEVEL_RATIO * _r_at(r, period):
+            if period / k >= fastest and _is_level(r, onset, period / k, k):
                 period /= k
                 moved = True
                 break
-    while period < fastest or (
-        2 * period <= slowest and _r_at(r, period) < LEVEL_RATIO * _r_at(r, 2 * period)
-    ):
+    while period < fastest or (2 * period <= slowest and not _is_level(r, onset, period, 2)):
         period *= 2
     return period
+
+
+def _is_level(r: np.ndarray, onset: np.ndarray, period: float, k: int) -> bool:
+    """Whether pulses every ``period`` frames are beats rather than subdivisions of beats
+    ``k`` times slower: their autocorrelation relative to the slower level's, plus how evenly
+    the onset strength spreads over the ``k`` phases of tracked pulses (min/max of the phase
+    medians), reaches ``LEVEL_SCORE``. Subdivisions are weaker and alternate strong/weak."""
+    slower = _r_at(r, k * period)
+    if slower <= 0:
+        return True
+    pulses = _dp_beats(_smooth(onset / max(onset.std(), 1e-12), max(1.0, period / 32)), period, TIGHTNESS)
+    if pulses.size < 2 * k:
+        return False
+    strength = _strength(onset, pulses, 3)
+    medians = [float(np.median(strength[j::k])) for j in range(k)]
+    evenness = min(medians) / max(max(medians), 1e-12)
+    return _r_at(r, period) / slower + evenness >= LEVEL_SCORE
 
 
 # --- beats ---------------------------------------------------------------------------
