@@ -9,8 +9,10 @@ Conventions
   pop 4/4 and 3/4). ``None`` means "not determined", never a guess.
 - Analysis grid: the channels are averaged and decimated to about 22.05 kHz (a box
   average of ``k = round(fs / 22050)`` samples); frames of 46 ms (Hann) every 5 ms
-  (``HOP_S``), so there are about 200 frames per second. The onset strength is the
-  spectral flux of log-compressed band magnitudes (24 bands per octave, 30 Hz-16 kHz),
+  (``HOP_S``), so there are about 200 frames per second. The signal is scaled to RMS 1
+  and each band's summed magnitude ``m`` compressed to ``log(1 + m / (COMPRESS *
+  REFERENCE_MAGNITUDE * window sum))``. The onset strength is the spectral flux of these
+  log band magnitudes (24 bands per octave, 30 Hz-16 kHz),
   taken against the frame 15 ms earlier after a 3-band maximum filter (SuperFlux-style,
   which ignores vibrato and the beating of sustained tones). The low-band (< 200 Hz,
   kick and bass) and low-mid (< 4 kHz, everything but hats and cymbals) fluxes are kept
@@ -70,7 +72,8 @@ TARGET_RATE = 22050
 HOP_S = 0.005
 WINDOW_S = 0.046
 BANDS_PER_OCTAVE = 24
-COMPRESS = 0.02  # log1p(x / (COMPRESS * mean band magnitude))
+COMPRESS = 0.02  # log1p(x / (COMPRESS * REFERENCE_MAGNITUDE * window sum))
+REFERENCE_MAGNITUDE = 0.05  # about the mean band magnitude of music at RMS 1, per unit window sum
 FLUX_LAG_S = 0.015
 LOW_BAND_HZ = 200.0
 LOWMID_HZ = 4000.0
@@ -211,14 +214,7 @@ def _features(samples: np.ndarray, sample_rate: int) -> _Features | None:
     y *= np.float32(1.0 / rms)
     n_fft = 2 ** int(round(np.log2(WINDOW_S * rate)))
     hop = max(1, int(round(HOP_S * rate)))
-    edges = _band_edges(n_fft, rate)
-    bands = _stft_bands(y, n_fft, hop, edges)
-    centres = np.sqrt(edges[:-1] * edges[1:]) * rate / n_fft
-    lag = max(1, int(round(FLUX_LAG_S * rate / hop)))
-    scale = 1.0 / (COMPRESS * float(bands.mean()) + 1e-30)
-    onset, low, lowmid = _flux(
-        bands, scale, lag, int(np.sum(centres < LOW_BAND_HZ)), int(np.sum(centres < LOWMID_HZ))
-    )
+    onset, low, lowmid = _onset_strengths(y, n_fft, hop, rate)
     n_c = 2 ** int(round(np.log2(CHROMA_WINDOW_S * rate)))
     chroma = _chroma(y, n_c, rate)
     return _Features(rate / hop, onset, low, lowmid, chroma, rate / (n_c // 2))
@@ -229,17 +225,20 @@ def _mono_decimate(x: np.ndarray, k: int) -> np.ndarray:
     """Mean over channels and over blocks of ``k`` samples; non-finite samples count as 0."""
     channels, n = x.shape
     m = n // k
-    out = np.empty(m, np.float32)
-    scale = 1.0 / (channels * k)
-    for j in range(m):
-        acc = 0.0
-        for c in range(channels):
+    acc = np.zeros(m, np.float32)
+    for c in range(channels):
+        row = x[c]
+        for j in range(m):
+            s = np.float32(0.0)
             for i in range(j * k, j * k + k):
-                v = x[c, i]
-                if np.isfinite(v):
-                    acc += v
-        out[j] = acc * scale
-    return out
+                s += row[i]
+            if not np.isfinite(s):  # rare: sum the finite samples only
+                s = np.float32(0.0)
+                for i in range(j * k, j * k + k):
+                    if np.isfinite(row[i]):
+                        s += row[i]
+            acc[j] += s
+    return acc * np.float32(1.0 / (channels * k))
 
 
 def _band_edges(n_fft: int, rate: float) -> np.ndarray:
@@ -258,42 +257,48 @@ def _frames(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
 
 
-def _stft_bands(y: np.ndarray, n_fft: int, hop: int, edges: np.ndarray) -> np.ndarray:
-    """Summed STFT magnitudes per band, float32 (frames, bands)."""
+def _onset_strengths(y: np.ndarray, n_fft: int, hop: int, rate: float) -> tuple[np.ndarray, ...]:
+    """Onset strength of all bands, of the low bands and of the low-mid bands, one value per
+    frame; the STFT runs in blocks, so only a block of band magnitudes is ever held."""
+    edges = _band_edges(n_fft, rate)
+    centres = np.sqrt(edges[:-1] * edges[1:]) * rate / n_fft
+    n_low, n_lowmid = int(np.sum(centres < LOW_BAND_HZ)), int(np.sum(centres < LOWMID_HZ))
+    lag = max(1, int(round(FLUX_LAG_S * rate / hop)))
     frames = _frames(y, n_fft, hop)
     window = np.hanning(n_fft + 1)[:-1].astype(np.float32)
-    out = np.empty((frames.shape[0], edges.size - 1), np.float32)
+    scale = np.float32(1.0 / (COMPRESS * REFERENCE_MAGNITUDE * window.sum()))
+    out = np.zeros((3, frames.shape[0]))
+    tail = np.empty((0, edges.size - 1), np.float32)
     step = 2048
-    for i in range(0, frames.shape[0], step):
-        spec = scipy.fft.rfft(frames[i : i + step] * window, axis=1, workers=-1)
-        _sum_bands(spec, edges, out[i : i + step])
+    for start in range(0, frames.shape[0], step):
+        spec = scipy.fft.rfft(frames[start : start + step] * window, axis=1, workers=-1)
+        block = np.vstack((tail, _log_bands(spec, edges, scale)))
+        _flux(block, tail.shape[0], lag, n_low, n_lowmid, out[:, start - tail.shape[0] :])
+        tail = block[-lag:]
+    return out[0], out[1], out[2]
+
+
+@njit(cache=True, fastmath=True)
+def _log_bands(spec: np.ndarray, edges: np.ndarray, scale: np.float32) -> np.ndarray:
+    """``log1p(scale * summed magnitude)`` per band, float32 (frames, bands)."""
+    out = np.empty((spec.shape[0], edges.size - 1), np.float32)
+    for t in range(spec.shape[0]):
+        for b in range(edges.size - 1):
+            acc = np.float32(0.0)
+            for j in range(edges[b], edges[b + 1]):
+                v = spec[t, j]
+                acc += np.sqrt(v.real * v.real + v.imag * v.imag)
+            out[t, b] = np.log(np.float32(1.0) + scale * acc)
     return out
 
 
 @njit(cache=True)
-def _sum_bands(spec: np.ndarray, edges: np.ndarray, out: np.ndarray) -> None:
-    for t in range(spec.shape[0]):
-        for b in range(edges.size - 1):
-            acc = 0.0
-            for j in range(edges[b], edges[b + 1]):
-                v = spec[t, j]
-                acc += np.sqrt(v.real * v.real + v.imag * v.imag)
-            out[t, b] = acc
-
-
-@njit(cache=True)
-def _flux(bands: np.ndarray, scale: float, lag: int, n_low: int, n_lowmid: int):
-    """Half-wave rectified log-magnitude rise against the 3-band maximum ``lag`` frames
-    earlier, averaged over all bands, the lowest ``n_low`` and the lowest ``n_lowmid``."""
-    n, nb = bands.shape
-    logb = np.empty((n, nb), np.float32)
-    for t in range(n):
-        for b in range(nb):
-            logb[t, b] = np.log1p(bands[t, b] * scale)
-    onset = np.zeros(n)
-    low = np.zeros(n)
-    lowmid = np.zeros(n)
-    for t in range(lag, n):
+def _flux(logb: np.ndarray, first: int, lag: int, n_low: int, n_lowmid: int, out: np.ndarray) -> None:
+    """Half-wave rectified rise of ``logb`` rows from ``first`` on over the 3-band maximum
+    ``lag`` rows earlier, averaged over all bands, the lowest ``n_low`` and the lowest
+    ``n_lowmid``, into ``out[0..2, row]`` (rows before ``lag`` have no reference: 0)."""
+    n, nb = logb.shape
+    for t in range(max(first, lag), n):
         acc = 0.0
         for b in range(nb):
             ref = logb[t - lag, b]
@@ -305,11 +310,10 @@ def _flux(bands: np.ndarray, scale: float, lag: int, n_low: int, n_lowmid: int):
             if rise > 0:
                 acc += rise
             if b + 1 == n_low:
-                low[t] = acc / max(n_low, 1)
+                out[1, t] = acc / max(n_low, 1)
             if b + 1 == n_lowmid:
-                lowmid[t] = acc / max(n_lowmid, 1)
-        onset[t] = acc / nb
-    return onset, low, lowmid
+                out[2, t] = acc / max(n_lowmid, 1)
+        out[0, t] = acc / nb
 
 
 def _chroma(y: np.ndarray, n_fft: int, rate: float) -> np.ndarray:
