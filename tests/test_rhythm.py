@@ -200,6 +200,15 @@ def test_drifting_tempo_is_tracked_and_flagged():
     assert mir_eval.beat.f_measure(beats, np.array(r.beats)) >= 0.9
 
 
+def test_a_silent_break_with_a_phase_slip_keeps_the_beat_level():
+    song, beats, _ = synth_song(100, 4, bars=8, seed=1, pickup=0)
+    cut = int((beats[-1] + 0.6) * FS)  # after the last bar, then 4 s (6.67 beats) of silence
+    restart = cut / FS + 4.0 - beats[0]
+    r = track(np.concatenate([song[:, :cut], np.zeros((2, 4 * FS), np.float32), song[:, int(beats[0] * FS) :]], axis=1), FS)
+    assert r.tempo_bpm == pytest.approx(100, rel=0.02)  # not the 200 BPM eighths
+    assert mir_eval.beat.f_measure(np.concatenate([beats, beats + restart]), np.array(r.beats)) >= 0.9
+
+
 @pytest.mark.parametrize("accent", [0, 4])
 def test_click_track(accent):
     samples, beats = click_track(100.0 if accent == 0 else 140.0, accent=accent)

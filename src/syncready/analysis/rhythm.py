@@ -29,7 +29,7 @@ Conventions
   ``BEAT_BPM_RANGE[1]``) is taken, and a level is doubled (down to
   ``BEAT_BPM_RANGE[0]``) unless, when its autocorrelation relative to the slower level's
   plus the evenness of onset strength over its phases (min/max of the phase medians of
-  pulses tracked at that level) reaches ``LEVEL_SCORE``. Kick and snare at 150 BPM pass;
+  pulses tracked at that level, in runs of a few pulses) reaches ``LEVEL_SCORE``. Kick and snare at 150 BPM pass;
   off-beat hats, eighth-note bass or passing notes at twice a 75 BPM beat are weaker and
   alternate strong/weak, so they do not. A dynamic program
   (Ellis 2007) then tracks beats at that period, each beat is snapped to the strongest
@@ -40,7 +40,9 @@ Conventions
   departs from the global one by more than 2 %, ``tempo_stable`` is True and the beats
   are the fitted grid, each snapped to an onset peak within ``SNAP_S`` (beats where the
   music has no attack stay on the grid). Otherwise the tracked beats are returned as they
-  are and ``tempo_bpm`` is the mean tempo.
+  are and ``tempo_bpm`` is the mean tempo; so they are too when more than
+  ``OFF_GRID_FRACTION`` of them lie over ``SNAP_S`` off the fitted line although the
+  tempo is steady (a break or an edit that shifts the beat phase).
 - Confidence: ``tempo_confidence`` is the autocorrelation of the (20 ms smoothed) onset
   strength at the beat period, mapped linearly from 0.1 (0) to 0.6 (1): near 1 for drums
   and pianos, 0.1-0.3 for organs or strings, about 0 for noise. Below ``PULSE_MIN`` there
@@ -87,11 +89,12 @@ BPM_RANGE = (50.0, 220.0)
 BEAT_BPM_RANGE = (55.0, 210.0)
 PRIOR_BPM = 120.0
 PRIOR_OCTAVES = 1.0
-LEVEL_SCORE = 1.15
+LEVEL_SCORE = 1.12
 TIGHTNESS = 100.0
 SNAP_S = 0.035
 EDGE_FRACTION = 0.3
 LOCAL_SPAN = 16
+OFF_GRID_FRACTION = 0.1
 MAX_DRIFT = 0.02
 PULSE_MIN = 0.2
 CONFIDENCE_RANGE = (0.1, 0.6)
@@ -399,11 +402,15 @@ def _is_level(r: np.ndarray, onset: np.ndarray, period: float, k: int) -> bool:
     if slower <= 0:
         return True
     pulses = _dp_beats(_smooth(onset / max(onset.std(), 1e-12), max(1.0, period / 32)), period, TIGHTNESS)
-    if pulses.size < 2 * k:
+    if pulses.size < 4 * k:
         return False
     strength = _strength(onset, pulses, 3)
-    medians = [float(np.median(strength[j::k])) for j in range(k)]
-    evenness = min(medians) / max(max(medians), 1e-12)
+    # phase medians within runs of 4k pulses, so that a phase slip (a break, a fill) between
+    # runs cannot blend strong and weak phases
+    span = 4 * k
+    runs = strength[: strength.size // span * span].reshape(-1, 4, k)
+    medians = np.median(runs, axis=1)
+    evenness = float(np.median(medians.min(axis=1) / np.maximum(medians.max(axis=1), 1e-12)))
     return _r_at(r, period) / slower + evenness >= LEVEL_SCORE
 
 
@@ -428,6 +435,8 @@ def _beat_grid(onset: np.ndarray, fps: float, period: float) -> tuple[np.ndarray
     local = _local_periods(idx, times)
     if local.size and np.max(np.abs(local / slope - 1)) > MAX_DRIFT:
         return times, slope, False
+    if np.mean(np.abs(times - (icpt + slope * idx)) > SNAP_S) > OFF_GRID_FRACTION:
+        return times, slope, True  # a steady tempo, but the beat jumps (a break, an edit)
     grid = (icpt + slope * np.arange(idx[-1] + 1)) * fps
     snapped, hit = _snap(grid, peak_pos, peak_val, min(SNAP_S, 0.12 * slope) * fps, floor)
     beats = snapped / fps
