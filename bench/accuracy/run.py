@@ -6,7 +6,8 @@ settings or another generator, then runs on every track:
 - librosa's beat tracker (``librosa.beat.beat_track``: tempo and beats, no downbeats);
 - a chroma key baseline: mean ``librosa.feature.chroma_cqt`` correlated with the 24 rotations
   of the Krumhansl-Kessler key profiles (the Krumhansl-Schmuckler algorithm);
-- syncready's ``analysis.rhythm.track`` and ``analysis.tonal.detect_key`` where they exist;
+- syncready's whole musical analysis (``analysis.analyze_audio``: tempo, meter, beats,
+  downbeats, key, sections, ending);
 
 and prints one table of score.py's metrics (mean over the tracks scored, their number in
 brackets) with issue 3's goals in the last column; "-" marks a metric the column does not
@@ -72,41 +73,25 @@ def chroma_key(samples: np.ndarray, sample_rate: int) -> dict:
     return dict(key=max(candidates)[1])
 
 
-def syncready_analysis() -> callable | None:
-    """An estimator from syncready's rhythm and key analysis, or None when neither exists yet.
+def syncready_analysis() -> callable:
+    """An estimator running syncready's whole analysis (``analysis.analyze_audio``) on a track.
 
-    An analysis that raises on a track answers None for its fields there (scored as misses).
+    A track on which the analysis raises answers None for every field (scored as misses).
     """
-    estimators = []  # (fields, function)
-    try:
-        from syncready.analysis.rhythm import track
+    from syncready.analysis import analyze_audio
+    from syncready.audio import Audio
+    from syncready.jsonable import to_jsonable
 
-        def rhythm_fields(samples, sample_rate):
-            found = track(samples, sample_rate)
-            return dict(tempo_bpm=found.tempo_bpm, meter=found.meter, beats=list(found.beats),
-                        downbeats=list(found.downbeats))
-        estimators.append((("tempo_bpm", "meter", "beats", "downbeats"), rhythm_fields))
-    except ImportError:
-        print("syncready.analysis.rhythm.track: not available yet", file=sys.stderr)
-    try:
-        from syncready.analysis.tonal import detect_key
-
-        estimators.append((("key",), lambda samples, sample_rate: dict(
-            key=detect_key(samples, sample_rate).key)))
-    except ImportError:
-        print("syncready.analysis.tonal.detect_key: not available yet", file=sys.stderr)
-    if not estimators:
-        return None
+    fields = ("tempo_bpm", "meter", "beats", "downbeats", "key", "sections", "ending")
 
     def estimate(samples: np.ndarray, sample_rate: int) -> dict:
-        out = {}
-        for fields, function in estimators:
-            try:
-                out.update(function(samples, sample_rate))
-            except Exception as error:  # noqa: BLE001 - a benchmark reports, it does not stop
-                print(f"syncready {'/'.join(fields)} failed: {type(error).__name__}: {error}",
-                      file=sys.stderr)
-                out.update(dict.fromkeys(fields))
+        try:
+            music = to_jsonable(analyze_audio(Audio(samples, sample_rate)).music)
+        except Exception as error:  # noqa: BLE001 - a benchmark reports, it does not stop
+            print(f"syncready analysis failed: {type(error).__name__}: {error}", file=sys.stderr)
+            return dict.fromkeys(fields)
+        out = {name: music[name] for name in fields}
+        out["ending"] = out["ending"] if out["ending"]["type"] else None
         return out
     return estimate
 
@@ -139,9 +124,7 @@ def main() -> None:
     names = ensure_corpus(args.corpus, args.count, args.seed, args.pieces)
 
     estimators = {"librosa beat_track": librosa_beats, "chroma K-S key": chroma_key}
-    analysis = syncready_analysis()
-    if analysis is not None:
-        estimators["syncready"] = analysis
+    estimators["syncready"] = syncready_analysis()
     scores = {name: [] for name in estimators}
     seconds = dict.fromkeys(estimators, 0.0)
     warnings.filterwarnings("ignore", message="(Estimated|Reference) beats are empty")

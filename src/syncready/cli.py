@@ -89,6 +89,51 @@ def check(
     raise typer.Exit(worst)
 
 
+@app.command()
+def analyze(
+    files: Annotated[list[Path], typer.Argument(help="Audio files to analyse.", show_default=False)],
+    json_out: Annotated[Optional[str], typer.Option("--json", help="Write the JSON analysis to PATH, or '-' for stdout.", metavar="PATH|-")] = None,
+    html_out: Annotated[Optional[Path], typer.Option("--html", help="Write the HTML report with the beat/section timeline (a folder for several files).", metavar="PATH")] = None,
+    profile: ProfileOpt = "sync-library",
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-analyse even when a cached analysis exists.")] = False,
+) -> None:
+    """Tempo, beats, downbeats, meter, key, sections, ending, loops: the musical map of a track.
+
+    Exit code 0 when every file was analysed, 2 when a file cannot be read.
+    """
+    from .checks import profile as profiles
+    from .qc import analysis_document, check_file, error_document
+
+    prof = _guarded(lambda: profiles.load(profile))
+    inputs, docs, results, worst = list(files), [], [], EXIT_OK
+    to_stdout = json_out == "-"
+    with _progress(len(inputs)) as progress:
+        task = progress.add_task("analysing", total=len(inputs)) if progress else None
+        for path in inputs:
+            try:
+                result = check_file(path, prof, use_cache=not no_cache)
+            except BadInputError as exc:
+                err.print(f"[bold red]error[/]: {exc}", highlight=False)
+                docs.append(error_document(path, prof.name, str(exc)))
+                worst = EXIT_BAD
+            else:
+                results.append(result)
+                docs.append(analysis_document(path, result.analysis))
+            if progress:
+                progress.advance(task)
+    if not to_stdout:
+        _print_music(Console(), [d for d in docs if "error" not in d])
+    if json_out:
+        payload = json.dumps(docs[0] if len(docs) == 1 else docs, indent=2)
+        if to_stdout:
+            sys.stdout.write(payload + "\n")
+        else:
+            _guarded(lambda: _write(json_out, payload, inputs))
+    if html_out and results:
+        _guarded(lambda: _write_html(results, html_out, inputs, prof))
+    raise typer.Exit(worst)
+
+
 @app.command("profiles")
 def list_profiles(
     json_out: Annotated[bool, typer.Option("--json", help="Print the profiles as JSON.")] = False,
@@ -171,6 +216,23 @@ def _print_report(console: Console, doc: dict) -> None:
     for f in doc["findings"]:
         if f["severity"] in ("fail", "warn") and f["fix"]:
             console.print(f"  fix {f['check']}: {f['fix']}", highlight=False, markup=False)
+
+
+def _print_music(console: Console, docs: list[dict]) -> None:
+    from rich.table import Table
+
+    table = Table(title="Musical analysis")
+    for column in ("file", "tempo", "meter", "key", "form", "ending", "loops"):
+        table.add_column(column, overflow="fold")
+    for doc in docs:
+        tempo = "-" if doc["tempo_bpm"] is None else f"{doc['tempo_bpm']:.2f} BPM ({doc['tempo_confidence']:.2f})"
+        form = " ".join(f"{s['group']}:{s['label']}" for s in doc["sections"]) or "-"
+        ending = doc["ending"]["type"] or "-"
+        if doc["ending"]["start"] is not None:
+            ending += f" at {doc['ending']['start']:.1f} s"
+        loops = ", ".join(f"{lp['bars']} bars @ {lp['start']:.1f} s" for lp in doc["loops"][:3]) or "-"
+        table.add_row(doc["file"], tempo, str(doc["meter"] or "-"), doc["key"] or "-", form, ending, loops)
+    console.print(table)
 
 
 def _print_summary(console: Console, docs: list[dict]) -> None:

@@ -50,6 +50,20 @@ def check_file(path: str | Path, profile: Profile, *, use_cache: bool = True) ->
     return CheckResult(analysis, report)
 
 
+def _format(src) -> dict:
+    """The ``format`` object shared by the check and analyze documents."""
+    return {
+        "container": src.container,
+        "codec": src.codec,
+        "sample_rate": src.sample_rate,
+        "bit_depth": src.bit_depth,
+        "channels": src.channels,
+        "duration_s": round(src.duration_s, 6),
+        "lossy": src.lossy,
+        "sha256": src.sha256,
+    }
+
+
 def document(result: CheckResult) -> dict:
     """The JSON object ``syncready check --json`` prints for one file."""
     src, loud = result.analysis.source, result.analysis.loudness
@@ -57,16 +71,7 @@ def document(result: CheckResult) -> dict:
         "file": result.report.file,
         "profile": result.report.profile,
         "verdict": result.report.verdict,
-        "format": {
-            "container": src.container,
-            "codec": src.codec,
-            "sample_rate": src.sample_rate,
-            "bit_depth": src.bit_depth,
-            "channels": src.channels,
-            "duration_s": round(src.duration_s, 6),
-            "lossy": src.lossy,
-            "sha256": src.sha256,
-        },
+        "format": _format(src),
         "loudness": to_jsonable({
             "integrated_lufs": loud.integrated_lufs,
             "lra_lu": loud.lra_lu,
@@ -79,6 +84,12 @@ def document(result: CheckResult) -> dict:
         "counts": result.report.counts(),
         "syncready_version": __version__,
     }
+
+
+def analysis_document(path: str | Path, analysis: Analysis) -> dict:
+    """The JSON object ``syncready analyze --json`` prints for one file: the musical analysis."""
+    music = to_jsonable(analysis.music)
+    return {"file": str(path), "format": _format(analysis.source), **music, "syncready_version": __version__}
 
 
 def error_document(path: str | Path, profile: str, message: str) -> dict:

@@ -1,4 +1,7 @@
-"""Measure a track once: loudness, levels, spectrum and stereo image in a single pass.
+"""Measure a track once: loudness, levels, spectrum, stereo image and the music.
+
+Technical meters run in a single streaming pass; the same pass folds the track to mono at a
+reduced rate for the musical analysis (:mod:`syncready.analysis.music`), which runs at the end.
 
 :func:`analyze` streams the file block by block through every meter (a 60-minute file
 never sits in memory whole), and caches the :class:`Analysis` by the file's SHA-256 (see
@@ -20,10 +23,11 @@ from ..audio import Audio, SourceInfo
 from .frames import frame_length
 from .levels import Levels, LevelsMeter
 from .loudness import Loudness, LoudnessMeter
+from .music import Downmix, Music, analyze_music
 from .spectrum import Spectrum, SpectrumMeter
 from .stereo import Stereo, StereoMeter
 
-ANALYSIS_VERSION = "1"
+ANALYSIS_VERSION = "2"
 BLOCK_FRAMES = 1024  # analysis frames per streamed block (about 10 s)
 
 
@@ -37,6 +41,7 @@ class Analysis:
     levels: Levels
     spectrum: Spectrum
     stereo: Stereo | None
+    music: Music
 
 
 def analyze(path: str | Path, *, use_cache: bool = True) -> Analysis:
@@ -78,15 +83,18 @@ def _measure(blocks: Iterable[np.ndarray], info: SourceInfo) -> Analysis:
     levels = LevelsMeter(*args)
     spectrum = SpectrumMeter(*args)
     stereo = StereoMeter(*args) if info.channels >= 2 else None
-    meters = [m for m in (loudness, levels, spectrum, stereo) if m is not None]
+    downmix = Downmix(*args)
+    meters = [m for m in (loudness, levels, spectrum, stereo, downmix) if m is not None]
     for block in blocks:
         for meter in meters:
             meter.process(block)
+    level_facts = levels.result()
     return Analysis(
         version=ANALYSIS_VERSION,
         source=info,
         loudness=loudness.result(),
-        levels=levels.result(),
+        levels=level_facts,
         spectrum=spectrum.result(),
         stereo=stereo.result() if stereo else None,
+        music=analyze_music(downmix.result(), downmix.rate, level_facts, info.duration_s),
     )

@@ -65,6 +65,20 @@ class SignalLimits:
 
 
 @dataclass(frozen=True)
+class MusicLimits:
+    """Limits for the musical checks; severities are "fail", "warn" or "info"."""
+
+    lead_in_max_beats: float = 4.0
+    abrupt_ending: str = "fail"
+    fade_ending: str = "warn"
+    section_max_s: float = 60.0
+    loop_bars: int = 8
+    loop_min_score: float = 0.75
+    group_level_spread_max_db: float = 4.0
+    speech_share_max: float = 0.6
+
+
+@dataclass(frozen=True)
 class Profile:
     """A named delivery profile."""
 
@@ -73,11 +87,12 @@ class Profile:
     delivery: Delivery = field(default_factory=Delivery)
     loudness: LoudnessTargets = field(default_factory=LoudnessTargets)
     signal: SignalLimits = field(default_factory=SignalLimits)
+    music: MusicLimits = field(default_factory=MusicLimits)
     source: str = ""
 
 
 DEFAULT_PROFILE = "sync-library"
-_SECTIONS = {"delivery": Delivery, "loudness": LoudnessTargets, "signal": SignalLimits}
+_SECTIONS = {"delivery": Delivery, "loudness": LoudnessTargets, "signal": SignalLimits, "music": MusicLimits}
 
 
 def available() -> list[str]:
