@@ -29,10 +29,11 @@ Conventions
   are shifted by it before folding. A peak between two semitones is shared between them.
 - The bass is the peaks below ``BASS_MIDI`` (G3, 196 Hz).
 - Key confidence (0..1) grows with the margin between the best and the runner-up key score
-  (``1 - exp(-margin / MARGIN_SCALE)``), scaled down when the peaks are sparse (noise, drums:
-  factor ``d / (d + DENSITY_HALF)`` with ``d`` the peak weight per non-silent frame) and when
-  less than ``FULL_EVIDENCE_S`` of the audio has peaks. Clear tonal music scores above 0.5,
-  noise and drums below 0.2. ``key`` is None only when there is no tonal evidence at all.
+  (``1 - exp(-margin / MARGIN_SCALE)``). It is scaled by ``d^2 / (d^2 + DENSITY_HALF^2)``, ``d``
+  the chroma weight per non-silent frame that a neighbouring frame has too (sustained pitches:
+  over 75 for every rendered song and chorale of the benchmark corpus, under 15 for drums, about
+  0 for noise), and by the share of ``FULL_EVIDENCE_S`` seconds that has peaks. Clear tonal music
+  scores above 0.5, noise and drums below 0.2. ``key`` is None only when no frame has a peak.
 
 Key profiles: Albrecht & Shanahan (2013, corpus-derived major/minor pitch-class distributions).
 On rendered Bach chorales and generated songs (the accuracy benchmark's corpus) they beat
@@ -83,7 +84,7 @@ BASS_SHARE_WEIGHT = 0.2
 END_WEIGHT = 0.2
 START_WEIGHT = 0.1
 MARGIN_SCALE = 0.1
-DENSITY_HALF = 10.0
+DENSITY_HALF = 25.0
 FULL_EVIDENCE_S = 8.0
 BLOCK_S = 1.0
 MAX_BLOCKS = 400
@@ -190,7 +191,7 @@ def _peaks(db: np.ndarray, lo: int, bin_hz: float, full_scale_db: float):
     np.cumsum(db, axis=1, out=csum[:, 1:])
     k = np.arange(n_bins)
     a, b = np.clip(k - w, 0, n_bins), np.clip(k + w + 1, 0, n_bins)
-    env = (csum[:, b] - csum[:, a]) / (b - a)
+    env = (csum[:, b] - csum[:, a]) / (b - a).astype(np.float32)
     mid = db[:, 1:-1]
     is_peak = (mid > db[:, :-2]) & (mid >= db[:, 2:]) & (mid - env[:, 1:-1] > PROMINENCE_DB) & voiced[:, None]
     f_idx, k_idx = np.nonzero(is_peak)
@@ -403,9 +404,10 @@ def detect_key(samples: np.ndarray, sample_rate: int) -> Key:
     scores = _decide(full, bass)
     order = np.argsort(scores)[::-1]
     margin = scores[order[0]] - scores[order[1]]
-    density = per_frame.sum() / max(c.voiced_frames, 1)
+    held = np.maximum(np.pad(c.full[:, :-1], ((0, 0), (1, 0))), np.pad(c.full[:, 1:], ((0, 0), (0, 1))))
+    density = np.minimum(c.full, held).sum() / max(c.voiced_frames, 1)
     evidence = min(1.0, len(sounding) * HOP_S / FULL_EVIDENCE_S)
-    confidence = (1 - np.exp(-margin / MARGIN_SCALE)) * density / (density + DENSITY_HALF) * evidence
+    confidence = (1 - np.exp(-margin / MARGIN_SCALE)) * density**2 / (density**2 + DENSITY_HALF**2) * evidence
     block = max(round(BLOCK_S / HOP_S), -(-full.shape[1] // MAX_BLOCKS))
     changes, previous = [], int(order[0])
     segments = _segments(full, block)
