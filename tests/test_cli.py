@@ -73,7 +73,7 @@ def test_html_report_is_self_contained(demo_track, tmp_path):
     run = syncready("check", demo_track, "--html", out)
     assert run.returncode == 1
     page = out.read_text()
-    assert page.count("<svg") == 3 and "loudness.true_peak" in page
+    assert page.count("<svg") == 4 and "loudness.true_peak" in page and "Timeline" in page
     assert "<script" not in page and "<link" not in page and "src=\"http" not in page
 
 

@@ -1,7 +1,7 @@
 """Self-contained HTML reports (no network): pictures are inline SVG drawn with matplotlib.
 
 :func:`render_check` draws the ``syncready check`` report of one file: the waveform with
-the places findings point at, short-term loudness over time with the profile's target
+the places findings point at, the beat/section timeline, short-term loudness over time with the profile's target
 band, the average spectrum with the detected cutoff, and the findings table. Every piece of
 text from the file or the user is HTML-escaped.
 """
@@ -61,6 +61,25 @@ def waveform_svg(result: CheckResult) -> str:
         if f.severity in ("fail", "warn") and f.start_s is not None and f.end_s is not None:
             ax.axvspan(f.start_s, max(f.end_s, f.start_s + duration / 500), color="#b00020", alpha=0.25)
     ax.set(xlim=(0, duration), ylim=(-1.05, 1.05), xlabel="time (s)", ylabel="amplitude", title="Waveform")
+    return _svg(fig)
+
+
+def timeline_svg(result: CheckResult) -> str:
+    """Sections (coloured by group, labelled), downbeats and the ending over time."""
+    music, duration = result.analysis.music, result.analysis.source.duration_s
+    fig, ax = _figure(height=1.8)
+    colours = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#9c755f"]
+    for sec in music.sections:
+        colour = colours[(ord(sec.group[0]) - ord("A")) % len(colours)]
+        ax.axvspan(sec.start, sec.end, ymin=0.35, ymax=1.0, color=colour, alpha=0.55)
+        ax.text((sec.start + sec.end) / 2, 0.7, f"{sec.group} {sec.label}", ha="center", va="center", fontsize=8)
+    ax.vlines(music.downbeats, 0.0, 0.3, color="#222", linewidth=0.8)
+    ax.vlines([b for b in music.beats if b not in set(music.downbeats)], 0.0, 0.15, color="#888", linewidth=0.5)
+    if music.ending.start is not None:
+        ax.axvline(music.ending.start, color="#b00020", linestyle="--", linewidth=1)
+        ax.text(music.ending.start, 0.2, f" {music.ending.type}", color="#b00020", fontsize=8, va="center")
+    tempo = "no steady tempo" if music.tempo_bpm is None else f"{music.tempo_bpm:.2f} BPM, {music.meter or '?'} beats/bar"
+    ax.set(xlim=(0, duration), ylim=(0, 1), yticks=[], xlabel="time (s)", title=f"Timeline: {tempo}, key {music.key or '-'}")
     return _svg(fig)
 
 
@@ -124,6 +143,7 @@ def render_check(result: CheckResult, profile: Profile) -> str:
 ({esc(profile.description)})</p>
 <p>{esc(facts)}<br>{esc(numbers)}<br><small>sha256 {esc(fmt['sha256'])}</small></p>
 <figure>{waveform_svg(result)}</figure>
+<figure>{timeline_svg(result)}</figure>
 <figure>{loudness_svg(result, profile)}</figure>
 <figure>{spectrum_svg(result)}</figure>
 <h2>Findings</h2>
