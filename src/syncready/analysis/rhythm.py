@@ -39,7 +39,10 @@ Conventions
 - Steady tempo: the slope is also fitted over windows of ``LOCAL_SPAN`` beats; when none
   departs from the global one by more than 2 %, ``tempo_stable`` is True and the beats
   are the fitted grid, each snapped to an onset peak within ``SNAP_S`` (beats where the
-  music has no attack stay on the grid). Otherwise the tracked beats are returned as they
+  music has no attack stay on the grid); the grid is extended at either end for as long
+  as each further grid position has an onset peak of at least ``EXTEND_FRACTION`` of the
+  median beat strength and ``PROMINENCE`` times the median onset strength over the beat
+  around it (the quiet attacks in the tail of a fade-out, not the ripples of a ring-out). Otherwise the tracked beats are returned as they
   are and ``tempo_bpm`` is the mean tempo; so they are too when more than
   ``OFF_GRID_FRACTION`` of them lie over ``SNAP_S`` off the fitted line although the
   tempo is steady (a break or an edit that shifts the beat phase).
@@ -93,6 +96,8 @@ LEVEL_SCORE = 1.12
 TIGHTNESS = 100.0
 SNAP_S = 0.035
 EDGE_FRACTION = 0.3
+EXTEND_FRACTION = 0.05
+PROMINENCE = 4.0
 LOCAL_SPAN = 16
 OFF_GRID_FRACTION = 0.1
 MAX_DRIFT = 0.02
@@ -437,8 +442,27 @@ def _beat_grid(onset: np.ndarray, fps: float, period: float) -> tuple[np.ndarray
         return times, slope, False
     if np.mean(np.abs(times - (icpt + slope * idx)) > SNAP_S) > OFF_GRID_FRACTION:
         return times, slope, True  # a steady tempo, but the beat jumps (a break, an edit)
-    grid = (icpt + slope * np.arange(idx[-1] + 1)) * fps
-    snapped, hit = _snap(grid, peak_pos, peak_val, min(SNAP_S, 0.12 * slope) * fps, floor)
+    radius = min(SNAP_S, 0.12 * slope) * fps
+    first, last = 0, idx[-1]
+    # extend the grid over quiet attacks at the edges (the tail of a fade) while they keep coming
+    faint = EXTEND_FRACTION * float(np.median(_strength(onset, times * fps, 3)))
+
+    def attack_at(k: int) -> bool:
+        centre = (icpt + slope * k) * fps
+        if not 0 < centre < onset.size - 1:
+            return False
+        lo, hi = np.searchsorted(peak_pos, [centre - radius, centre + radius])
+        if hi == lo:
+            return False
+        around = onset[max(0, int(centre - slope * fps / 2)) : int(centre + slope * fps / 2) + 1]
+        return peak_val[lo:hi].max() >= max(faint, PROMINENCE * float(np.median(around)))
+
+    while attack_at(last + 1):
+        last += 1
+    while attack_at(first - 1):
+        first -= 1
+    grid = (icpt + slope * np.arange(first, last + 1)) * fps
+    snapped, hit = _snap(grid, peak_pos, peak_val, radius, floor)
     beats = snapped / fps
     if hit.sum() >= MIN_BEATS:
         slope = _fit_line(np.flatnonzero(hit), beats[hit])[1]
