@@ -291,45 +291,31 @@ def _correlate(profiles: np.ndarray) -> np.ndarray:
     return np.tensordot(TEMPLATES, profiles, axes=1) / np.where(centred > 0, centred, 1.0)
 
 
-def _edge_cues(bass: np.ndarray, bounds: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
-    """Opening and ending tonic cues (24, len(bounds)) of the bass after and before each bound.
+def _edge_cue(bass: np.ndarray, from_end: bool) -> np.ndarray:
+    """Tonic cue (24,) from the bass that opens (``from_end`` False) or ends a stretch.
 
-    The opening cue at frame ``b`` looks at the bass in frames ``b .. b + length``: its share per
-    pitch class, times the share of its weight in frames whose strongest bass note is that of the
-    first frame with bass. The ending cue looks at frames ``b - length .. b`` and the last frame.
+    Over the first (last) ``EDGE_S`` seconds of ``bass`` (12, frames): the share of the bass
+    weight on each pitch class, times the share of it in frames whose strongest bass note is
+    that of the first (last) frame with bass.
     """
-    n = bass.shape[1]
-    per_frame = bass.sum(axis=0)
-    note = np.argmax(bass, axis=0)
-    held = np.zeros((12, n))
-    held[note, np.arange(n)] = per_frame
-    cum = np.zeros((12, n + 1))
-    np.cumsum(bass, axis=1, out=cum[:, 1:])
-    cum_held = np.zeros((12, n + 1))
-    np.cumsum(held, axis=1, out=cum_held[:, 1:])
-    index = np.arange(n)
-    sounding = per_frame > 0
-    next_sounding = np.minimum.accumulate(np.where(sounding, index, n)[::-1])[::-1]
-    last_sounding = np.maximum.accumulate(np.where(sounding, index, -1))
-    cues = []
-    for lo, hi, edge in ((bounds, np.minimum(bounds + length, n), next_sounding[np.minimum(bounds, n - 1)]),
-                         (np.maximum(bounds - length, 0), bounds, last_sounding[np.maximum(bounds - 1, 0)])):
-        total = cum[:, hi] - cum[:, lo]
-        weight = total.sum(axis=0)
-        valid = (weight > 0) & (edge >= lo) & (edge < hi)
-        edge_note = note[np.clip(edge, 0, n - 1)]
-        share_held = (cum_held[edge_note, hi] - cum_held[edge_note, lo]) / np.where(valid, weight, 1.0)
-        cue = np.where(valid, total / np.where(valid, weight, 1.0) * share_held, 0.0)
-        cues.append(np.tile(cue, (2, 1)))
-    return cues[0], cues[1]
+    edge = bass[:, -round(EDGE_S / HOP_S) :] if from_end else bass[:, : round(EDGE_S / HOP_S)]
+    per_frame = edge.sum(axis=0)
+    total = per_frame.sum()
+    if total <= 0:
+        return np.zeros(24)
+    note = np.argmax(edge, axis=0)
+    sounding = np.flatnonzero(per_frame > 0)
+    held = per_frame[note == note[sounding[-1] if from_end else sounding[0]]].sum() / total
+    return np.tile(edge.sum(axis=1) / total * held, 2)
 
 
-def _key_scores(full_sum: np.ndarray, bass_sum: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """Key scores (24, ...) from chroma sums (12, ...), bass sums (12, ...) and edge cues (24, ...)."""
-    corr = _correlate(full_sum)
-    bass_total = bass_sum.sum(axis=0)
-    share = bass_sum / np.where(bass_total > 0, bass_total, 1.0)
-    return corr + BASS_SHARE_WEIGHT * np.concatenate([share, share]) + START_WEIGHT * start + END_WEIGHT * end
+def _key_scores(full: np.ndarray, bass: np.ndarray) -> np.ndarray:
+    """Key scores (24,) of a stretch of chroma and bass chroma (12, frames): the correlation
+    with the key profiles plus the three bass tonic cues."""
+    bass_sum = bass.sum(axis=1)
+    share = bass_sum / bass_sum.sum() if bass_sum.sum() > 0 else bass_sum
+    return (_correlate(full.sum(axis=1)) + BASS_SHARE_WEIGHT * np.tile(share, 2)
+            + START_WEIGHT * _edge_cue(bass, False) + END_WEIGHT * _edge_cue(bass, True))
 
 
 def _segments(full: np.ndarray, block: int) -> list[tuple[int, int]]:
@@ -372,12 +358,6 @@ def _segments(full: np.ndarray, block: int) -> list[tuple[int, int]]:
     return cuts[::-1]
 
 
-def _decide(full: np.ndarray, bass: np.ndarray) -> np.ndarray:
-    """Key scores (24,) of a stretch of chroma and bass chroma (12, frames)."""
-    starts, ends = _edge_cues(bass, np.array([0, full.shape[1]]), max(1, round(EDGE_S / HOP_S)))
-    return _key_scores(full.sum(axis=1), bass.sum(axis=1), starts[:, 0], ends[:, 1])
-
-
 def detect_key(samples: np.ndarray, sample_rate: int) -> Key:
     """Estimate the key, its confidence and the key changes of a piece.
 
@@ -401,7 +381,7 @@ def detect_key(samples: np.ndarray, sample_rate: int) -> Key:
         return Key(None, 0.0, [])
     span = slice(sounding[0], sounding[-1] + 1)
     full, bass = c.full[:, span], c.bass[:, span]
-    scores = _decide(full, bass)
+    scores = _key_scores(full, bass)
     order = np.argsort(scores)[::-1]
     margin = scores[order[0]] - scores[order[1]]
     held = np.maximum(np.pad(c.full[:, :-1], ((0, 0), (1, 0))), np.pad(c.full[:, 1:], ((0, 0), (0, 1))))
@@ -412,7 +392,7 @@ def detect_key(samples: np.ndarray, sample_rate: int) -> Key:
     changes, previous = [], int(order[0])
     segments = _segments(full, block)
     for first, end in segments if len(segments) > 1 else ():
-        k = int(np.argmax(_decide(full[:, first:end], bass[:, first:end])))
+        k = int(np.argmax(_key_scores(full[:, first:end], bass[:, first:end])))
         if k != previous:
             changes.append(KeyChange(round(float((sounding[0] + first) * HOP_S), 2), key_name(k)))
         previous = k
