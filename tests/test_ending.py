@@ -69,3 +69,13 @@ def test_last_chord_ringing_out(groove):
 def test_silence_has_no_ending():
     a = analyze_audio(Audio(np.zeros((2, SR), np.float32), SR))
     assert classify(a.levels, 1.0).type is None
+
+
+def test_held_chord_faded_out_is_a_fade(groove):
+    pad = chord_hit(9.0, 1e9)  # sustained, no decay
+    n = 5 * SR
+    pad[:, -n:] *= 10 ** (np.linspace(0, -50, n) / 20)
+    x = np.concatenate([groove[:, : 16 * SR], pad], axis=1)
+    e = ending_of(x, downbeats=np.arange(0, 26, BAR_S))
+    assert e.type == "fade"
+    assert e.start == pytest.approx(20.0, abs=1.0)

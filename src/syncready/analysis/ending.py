@@ -13,8 +13,10 @@ Conventions
   of the cut.
 - Otherwise the *ending* begins where the smoothed level last stood within ``DECLINE_DB`` of
   the reference; what follows it is a ``fade`` when it lasts at least ``FADE_MIN_S`` and new
-  attacks keep arriving (at least ``FADE_ATTACKS_PER_S``: the band plays on while the level
-  sinks), and a ``ring_out`` when it is the decay of the last hits. An *attack* is a rise
+  attacks keep arriving (at least ``FADE_ATTACKS_PER_S``, or hits whose peaks sink by
+  ``FADE_STEP_DB``: the band plays on while the level sinks) or when the level was held
+  steady (within ``HELD_RANGE_DB`` for ``HELD_S``) right before it started to sink; a
+  ``ring_out`` when it is the decay of the last hit. An *attack* is a rise
   of ``ATTACK_RISE_DB`` within ``ATTACK_SPAN_S`` of the level smoothed over ``ATTACK_SMOOTH_S``. ``start`` is the start of
   the fade, or the last attack of a ring-out.
 - ``last_downbeat`` is the last given downbeat at or before ``start`` (None without downbeats).
@@ -37,6 +39,9 @@ AT_LEVEL_DB = 20.0
 DECLINE_DB = 3.0
 FADE_MIN_S = 2.0
 FADE_ATTACKS_PER_S = 0.75
+FADE_STEP_DB = 6.0
+HELD_S = 1.0
+HELD_RANGE_DB = 3.0
 ATTACK_RISE_DB = 6.0
 ATTACK_SMOOTH_S = 0.05
 ATTACK_SPAN_S = 0.1
@@ -102,13 +107,35 @@ def classify(levels: Levels, duration_s: float, downbeats: Sequence[float] = ())
         bumpy = _smooth(level[:last], max(1, round(ATTACK_SMOOTH_S / frame)))
         attacks = _attacks(bumpy, max(1, round(ATTACK_SPAN_S / frame)))
         seconds = (last - begin) * frame
-        if seconds >= FADE_MIN_S and np.count_nonzero(attacks > begin) / seconds >= FADE_ATTACKS_PER_S:
+        held_frames = round(HELD_S / frame)
+        held = begin >= held_frames and np.ptp(smooth[begin - held_frames : begin + 1]) <= HELD_RANGE_DB
+        if seconds >= FADE_MIN_S and _fading(bumpy, attacks, begin, seconds, frame, held=held):
             kind, start = "fade", begin
         else:
             kind, start = "ring_out", int(attacks[-1]) if len(attacks) else begin
     start_s = levels.ending_start_s + start * frame
     before = [d for d in downbeats if d <= start_s + 0.05]
     return Ending(kind, round(start_s, 3), before[-1] if before else None)
+
+
+def _fading(level_db: np.ndarray, attacks: np.ndarray, begin: int, seconds: float, frame: float, *, held: bool) -> bool:
+    """True when the decline from frame ``begin`` is a fade rather than the decay of a last hit.
+
+    A fade: attacks keep arriving during the decline (FADE_ATTACKS_PER_S or more, or the
+    hits peak lower and lower, by FADE_STEP_DB from the last full-level hit), or the music
+    was ``held`` steady (within HELD_RANGE_DB for HELD_S) before it started to sink.
+    """
+    later = attacks[attacks > begin]
+    if len(later) / seconds >= FADE_ATTACKS_PER_S:
+        return True
+    prior = attacks[attacks <= begin]
+    if held:
+        return True
+    if not len(prior):
+        return False
+    span = max(1, round(0.2 / frame))
+    peaks = [level_db[k : k + span].max() for k in (prior[-1], *later)]
+    return len(peaks) >= 2 and peaks[-1] <= peaks[0] - FADE_STEP_DB
 
 
 def _cut(level: np.ndarray, reference: float, frame: float) -> int | None:
