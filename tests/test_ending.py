@@ -72,7 +72,8 @@ def test_silence_has_no_ending():
 
 
 def test_held_chord_faded_out_is_a_fade(groove):
-    pad = chord_hit(9.0, 1e9)  # sustained, no decay
+    pad = chord_hit(9.0, 1e9)  # sustained, no decay, at the groove's level
+    pad *= np.sqrt(np.mean(groove**2) / np.mean(pad**2))
     n = 5 * SR
     pad[:, -n:] *= 10 ** (np.linspace(0, -50, n) / 20)
     x = np.concatenate([groove[:, : 16 * SR], pad], axis=1)

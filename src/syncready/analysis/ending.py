@@ -15,7 +15,8 @@ Conventions
   the reference; what follows it is a ``fade`` when it lasts at least ``FADE_MIN_S`` and new
   attacks keep arriving (at least ``FADE_ATTACKS_PER_S``, or hits whose peaks sink by
   ``FADE_STEP_DB``: the band plays on while the level sinks) or when the level was held
-  steady (within ``HELD_RANGE_DB`` for ``HELD_S``) right before it started to sink; a
+  steady (within ``HELD_RANGE_DB`` for ``HELD_S``, ending ``SMOOTH_S`` before the decline)
+  before it started to sink; a
   ``ring_out`` when it is the decay of the last hit. An *attack* is a rise
   of ``ATTACK_RISE_DB`` within ``ATTACK_SPAN_S`` of the level smoothed over ``ATTACK_SMOOTH_S``. ``start`` is the start of
   the fade, or the last attack of a ring-out.
@@ -107,8 +108,9 @@ def classify(levels: Levels, duration_s: float, downbeats: Sequence[float] = ())
         bumpy = _smooth(level[:last], max(1, round(ATTACK_SMOOTH_S / frame)))
         attacks = _attacks(bumpy, max(1, round(ATTACK_SPAN_S / frame)))
         seconds = (last - begin) * frame
-        held_frames = round(HELD_S / frame)
-        held = begin >= held_frames and np.ptp(smooth[begin - held_frames : begin + 1]) <= HELD_RANGE_DB
+        held_frames, settle = round(HELD_S / frame), round(SMOOTH_S / frame)
+        window = smooth[max(0, begin - settle - held_frames) : max(0, begin - settle)]
+        held = len(window) == held_frames and np.ptp(window) <= HELD_RANGE_DB
         if seconds >= FADE_MIN_S and _fading(bumpy, attacks, begin, seconds, frame, held=held):
             kind, start = "fade", begin
         else:
