@@ -200,6 +200,17 @@ def test_drifting_tempo_is_tracked_and_flagged():
     assert mir_eval.beat.f_measure(beats, np.array(r.beats)) >= 0.9
 
 
+def test_sudden_tempo_change_is_followed_and_flagged():
+    first, beats1, _ = synth_song(100, 4, bars=8, seed=1, pickup=0)
+    second, beats2, _ = synth_song(125, 4, bars=8, seed=2, pickup=0, lead_in_s=0.0)
+    cut = int((beats1[-1] + 0.6) * FS)
+    r = track(np.concatenate([first[:, :cut], second], axis=1), FS)
+    assert not r.tempo_stable
+    assert 100 < r.tempo_bpm < 125
+    truth = np.concatenate([beats1, beats2 + cut / FS])
+    assert mir_eval.beat.f_measure(truth, np.array(r.beats)) >= 0.95
+
+
 def test_a_silent_break_with_a_phase_slip_keeps_the_beat_level():
     song, beats, _ = synth_song(100, 4, bars=8, seed=1, pickup=0)
     cut = int((beats[-1] + 0.6) * FS)  # after the last bar, then 4 s (6.67 beats) of silence

@@ -29,23 +29,26 @@ Conventions
   ``BEAT_BPM_RANGE[1]``) is taken, and a level is doubled (down to
   ``BEAT_BPM_RANGE[0]``) unless, when its autocorrelation relative to the slower level's
   plus the evenness of onset strength over its phases (min/max of the phase medians of
-  pulses tracked at that level, in runs of a few pulses) reaches ``LEVEL_SCORE``. Kick and snare at 150 BPM pass;
-  off-beat hats, eighth-note bass or passing notes at twice a 75 BPM beat are weaker and
-  alternate strong/weak, so they do not. A dynamic program
-  (Ellis 2007) then tracks beats at that period, each beat is snapped to the strongest
-  onset peak within ``SNAP_S``, beats without attacks at the head and tail are dropped,
-  and a robust least-squares line through the beat times gives the period: the tempo is
+  pulses tracked at that level, in runs of a few pulses) reaches ``LEVEL_SCORE``. Kick
+  and snare at 150 BPM pass; off-beat hats, eighth-note bass or passing notes at twice a
+  75 BPM beat are weaker and alternate strong/weak, so they do not. Autocorrelations over
+  ``LOCAL_WINDOW_S`` windows then give the local period near that one; where it departs
+  by more than ``MAX_DRIFT`` the tracker follows the local period curve. A dynamic
+  program (Ellis 2007) tracks the beats, each beat is snapped to the strongest onset peak
+  within ``SNAP_S``, beats without attacks at the head and tail are dropped, and a robust
+  least-squares line through the beat times gives the period: the tempo is
   ``60 / slope``, a fit over every beat rather than a histogram peak.
 - Steady tempo: the slope is also fitted over windows of ``LOCAL_SPAN`` beats; when none
-  departs from the global one by more than 2 %, ``tempo_stable`` is True and the beats
-  are the fitted grid, each snapped to an onset peak within ``SNAP_S`` (beats where the
-  music has no attack stay on the grid); the grid is extended at either end for as long
-  as each further grid position has an onset peak of at least ``EXTEND_FRACTION`` of the
-  median beat strength and ``PROMINENCE`` times the median onset strength over the beat
-  around it (the quiet attacks in the tail of a fade-out, not the ripples of a ring-out). Otherwise the tracked beats are returned as they
-  are and ``tempo_bpm`` is the mean tempo; so they are too when more than
-  ``OFF_GRID_FRACTION`` of them lie over ``SNAP_S`` off the fitted line although the
-  tempo is steady (a break or an edit that shifts the beat phase).
+  departs from the global one by more than ``MAX_DRIFT`` (2 %), ``tempo_stable`` is True
+  and the beats are the fitted grid, each snapped to an onset peak within ``SNAP_S``
+  (beats where the music has no attack stay on the grid); the grid is extended at either
+  end for as long as each further grid position has an onset peak of at least
+  ``EXTEND_FRACTION`` of the median beat strength and ``PROMINENCE`` times the median
+  onset strength over the beat around it (the quiet attacks in the tail of a fade-out,
+  not the ripples of a ring-out). Otherwise (drift, a tempo change) the tracked beats are
+  returned as they are and ``tempo_bpm`` is the mean tempo; so they are too when more
+  than ``OFF_GRID_FRACTION`` of them lie over ``SNAP_S`` off the fitted line although
+  the tempo is steady (a break or an edit that shifts the beat phase).
 - Confidence: ``tempo_confidence`` is the autocorrelation of the (20 ms smoothed) onset
   strength at the beat period, mapped linearly from 0.1 (0) to 0.6 (1): near 1 for drums
   and pianos, 0.1-0.3 for organs or strings, about 0 for noise. Below ``PULSE_MIN`` there
@@ -54,15 +57,20 @@ Conventions
   than ``MIN_SECONDS``, fewer than ``MIN_BEATS`` beats, or beats whose median onset
   strength is below ``MIN_ATTACK`` (the slow beating of a held chord is periodic, but it
   has no attacks).
-- Meter and downbeats: each beat gets an accent, the z-scored sum of its low-band onset
-  strength (kick, bass), its chord change (cosine distance between the chroma of the two
-  beats after it and the two before it) and half its onset strength. For meters 3 and 4
-  and every phase, the mean accent of the candidate downbeats minus the mean of all beats
-  is the score; the best meter and phase win when the score reaches
-  ``METER_MIN_CONTRAST`` (otherwise ``meter`` is None and there are no downbeats, e.g. an
-  unaccented click). 2/4 and 2/2 read as 4 (two bars make one), 6/8 counted in eighths
-  as 3 and counted in dotted quarters as 4. ``pickup_beats`` is the number of beats
-  before the first downbeat.
+- Meter and downbeats: each beat gets an accent, the sum of its z-scored low-band onset
+  strength (kick, bass), its z-scored chord change (cosine distance between the chroma of
+  the two beats after it and the two before it) and ``W_ONSET`` times its z-scored onset
+  strength (small: snare backbeats are the loudest onsets in pop). For meters 3 and 4 and
+  every phase, the mean accent of the candidate downbeats minus the mean of all beats is
+  the contrast. Bar periodicity adds evidence without a sign: the beat feature vectors
+  (low, onset, low-mid, chord change) differ less at lags 3 and 6 than at 4 and 8 in
+  triple time, and the other way round in 4/4 (kick on 1 and 3, snare on 2 and 4). Meter
+  3 wins when its best contrast minus the best 4 contrast, minus ``PERIODICITY_WEIGHT``
+  times that relative distance difference, is positive; the phase is that meter's best.
+  Below ``METER_MIN_CONTRAST`` ``meter`` is None and there are no downbeats (an
+  unaccented click track). 2/4 and 2/2 read as 4 (two bars make one), 6/8 counted in
+  eighths as 3 and counted in dotted quarters as 4. ``pickup_beats`` is the number of
+  beats before the first downbeat.
 """
 
 from __future__ import annotations
@@ -99,6 +107,8 @@ EDGE_FRACTION = 0.3
 EXTEND_FRACTION = 0.05
 PROMINENCE = 4.0
 LOCAL_SPAN = 16
+LOCAL_WINDOW_S = 8.0
+LOCAL_MIN_R = 0.2
 OFF_GRID_FRACTION = 0.1
 MAX_DRIFT = 0.02
 PULSE_MIN = 0.2
@@ -406,7 +416,7 @@ def _is_level(r: np.ndarray, onset: np.ndarray, period: float, k: int) -> bool:
     slower = _r_at(r, k * period)
     if slower <= 0:
         return True
-    pulses = _dp_beats(_smooth(onset / max(onset.std(), 1e-12), max(1.0, period / 32)), period, TIGHTNESS)
+    pulses = _dp_beats(_track_score(onset, period), np.full(onset.size, period), TIGHTNESS)
     if pulses.size < 4 * k:
         return False
     strength = _strength(onset, pulses, 3)
@@ -422,9 +432,42 @@ def _is_level(r: np.ndarray, onset: np.ndarray, period: float, k: int) -> bool:
 # --- beats ---------------------------------------------------------------------------
 
 
+def _track_score(onset: np.ndarray, period: float) -> np.ndarray:
+    """The tracker's local score: onset strength over its deviation, smoothed by period / 32."""
+    return _smooth(onset / max(onset.std(), 1e-12), max(1.0, period / 32))
+
+
+def _period_curve(onset: np.ndarray, fps: float, period: float) -> np.ndarray:
+    """Beat period (frames) at every frame: ``period`` unless windowed autocorrelations
+    (``LOCAL_WINDOW_S`` long, a quarter of that apart, searched within 30 % of ``period``)
+    find the local tempo elsewhere by more than ``MAX_DRIFT``."""
+    flat = np.full(onset.size, period)
+    width = int(LOCAL_WINDOW_S * fps)
+    if onset.size < 2 * width:
+        return flat
+    env = _smooth(onset, 0.02 * fps)
+    lo, hi = int(period / 1.3), int(np.ceil(period * 1.3))
+    centres, found = [], []
+    for start in range(0, onset.size - width + 1, width // 4):
+        r = _autocorr(env[start : start + width], fps, hi + 1)
+        lag = lo + int(np.argmax(r[lo : hi + 1]))
+        if r[lag] >= LOCAL_MIN_R and 0 < lag < r.size - 1:
+            a, b, c = r[lag - 1], r[lag], r[lag + 1]
+            centres.append(start + width / 2)
+            found.append(lag + (0.5 * (a - c) / (a - 2 * b + c) if a - 2 * b + c < 0 else 0.0))
+    if len(found) < 3:
+        return flat
+    found = np.array(found)
+    found[1:-1] = np.median(np.stack((found[:-2], found[1:-1], found[2:])), axis=0)
+    if np.max(np.abs(found / period - 1)) <= MAX_DRIFT:
+        return flat
+    return np.interp(np.arange(onset.size), centres, found)
+
+
 def _beat_grid(onset: np.ndarray, fps: float, period: float) -> tuple[np.ndarray, float, bool]:
     """Beat times (s, before latency compensation), beat period (s) and steadiness."""
-    tracked = _dp_beats(_smooth(onset / max(onset.std(), 1e-12), max(1.0, period / 32)), period, TIGHTNESS)
+    periods = _period_curve(onset, fps, period)
+    tracked = _dp_beats(_track_score(onset, period), periods, TIGHTNESS)
     if tracked.size < MIN_BEATS:
         return np.empty(0), period / fps, False
     peak_pos, peak_val = _peaks(onset)
@@ -434,7 +477,8 @@ def _beat_grid(onset: np.ndarray, fps: float, period: float) -> tuple[np.ndarray
     times = refined[strong[0] : strong[-1] + 1] / fps
     if times.size < MIN_BEATS:
         return np.empty(0), period / fps, False
-    steps = np.maximum(1, np.round(np.diff(times) * fps / period)).astype(np.int64)
+    steps = np.maximum(1, np.round(np.diff(times) * fps / periods[refined[strong[0] : strong[-1]].astype(np.int64)]))
+    steps = steps.astype(np.int64)
     idx = np.concatenate(([0], np.cumsum(steps)))
     icpt, slope = _fit_line(idx, times)
     local = _local_periods(idx, times)
@@ -470,24 +514,22 @@ def _beat_grid(onset: np.ndarray, fps: float, period: float) -> tuple[np.ndarray
 
 
 @njit(cache=True)
-def _dp_beats(score: np.ndarray, period: float, tightness: float) -> np.ndarray:
+def _dp_beats(score: np.ndarray, periods: np.ndarray, tightness: float) -> np.ndarray:
     """Dynamic-programming beat tracker (Ellis 2007): frames maximising the onset score
-    minus ``tightness * log(interval / period) ** 2`` per interval."""
+    minus ``tightness * log(interval / period) ** 2`` per interval, ``periods`` (frames) given
+    for every frame."""
     n = score.size
-    lo = max(1, int(round(period * 0.5)))
-    hi = int(round(period * 2.0))
-    penalty = np.empty(hi + 1)
-    for d in range(1, hi + 1):
-        penalty[d] = -tightness * np.log(d / period) ** 2
+    log_d = np.log(np.maximum(np.arange(int(2 * periods.max()) + 2), 1))
     cum = np.empty(n)
     back = np.full(n, -1, np.int64)
     for t in range(n):
         best = 0.0
-        for d in range(lo, hi + 1):
+        log_p = np.log(periods[t])
+        for d in range(max(1, int(round(periods[t] * 0.5))), int(round(periods[t] * 2.0)) + 1):
             p = t - d
             if p < 0:
                 break
-            v = cum[p] + penalty[d]
+            v = cum[p] - tightness * (log_d[d] - log_p) ** 2
             if v > best:
                 best = v
                 back[t] = p
