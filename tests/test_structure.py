@@ -39,9 +39,9 @@ def test_groups_mark_repeats_and_labels_follow_the_form():
     assert S.label_sections(groups, energy) == ["intro", "chorus", "instrumental", "chorus", "bridge", "chorus", "outro"]
 
 
-def test_verse_is_the_second_most_repeated_group():
+def test_chorus_is_the_loudest_repeated_group_and_other_repeats_are_verses():
     labels = S.label_sections(list("ABCBCBD"), [-20, -14, -10, -14, -10, -14, -20])
-    assert labels == ["intro", "chorus", "verse", "chorus", "verse", "chorus", "outro"]
+    assert labels == ["intro", "verse", "chorus", "verse", "chorus", "verse", "outro"]
 
 
 def test_loops_prefer_seamless_steady_passages():

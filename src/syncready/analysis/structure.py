@@ -8,15 +8,16 @@ Conventions
   per dimension over the song, and RMS level in dB (energy). Bar similarity is the mean cosine
   of the two, mapped to 0..1 (0.5: unrelated).
 - Boundaries come from a Foote novelty curve over the bar self-similarity matrix (checkerboard
-  kernel of ``KERNEL_BARS`` bars on each side): local maxima above mean + ``PEAK_STD`` standard
-  deviations, at least ``MIN_SECTION_BARS`` apart. They fall on downbeats by construction; the
+  kernel of ``KERNEL_BARS`` bars on each side) with a bonus on the ``PHRASE_BARS``-bar phrase
+  grid: local maxima above mean + ``PEAK_STD`` standard deviations, at least
+  ``MIN_SECTION_BARS`` apart. They fall on downbeats by construction; the
   first section starts at 0 s (it takes in any pickup).
 - ``group`` letters mark repeated material: a section joins the earliest group whose first
   section it matches bar by bar with similarity >= ``GROUP_SIMILARITY``, else opens a new letter
   (A, B, C... in order of first appearance).
-- ``label``: ``chorus`` is the most repeated group (ties: the louder), ``verse`` the next
-  repeated group, ``intro``/``outro`` a one-off first/last section, ``bridge`` a one-off in the
-  second half, ``instrumental`` anything else.
+- ``label``: ``chorus`` is the loudest repeated group (ties: the more repeated), ``verse``
+  any other repeated group, ``intro``/``outro`` a one-off first/last section, ``bridge`` a
+  one-off in the second half, ``instrumental`` a one-off in the first half.
 - Loops: a passage of 4, 8 or 16 bars loops seamlessly when the bar after it resembles its first
   bar (so the jump back sounds like the music going on) and its level stays steady; ``score``
   is in 0..1.
@@ -31,6 +32,8 @@ import numpy as np
 
 KERNEL_BARS = 3
 PEAK_STD = 0.25
+PHRASE_BARS = 4
+PHRASE_BONUS = 1.0
 MIN_SECTION_BARS = 2
 GROUP_SIMILARITY = 0.75
 LOOP_BARS = (4, 8, 16)
@@ -134,18 +137,27 @@ def novelty(similarity: np.ndarray, half: int = KERNEL_BARS) -> np.ndarray:
 
 
 def boundaries(curve: np.ndarray, min_bars: int = MIN_SECTION_BARS) -> list[int]:
-    """Bar indices where sections start (0 and the bar count included), from novelty peaks."""
+    """Bar indices where sections start (0 and the bar count included), from novelty peaks.
+
+    Phrases run in ``PHRASE_BARS``-bar units: the bars of the phrase grid (the offset whose
+    bars carry the most novelty) get ``PHRASE_BONUS`` standard deviations extra before the
+    peaks above mean + ``PEAK_STD`` standard deviations are taken.
+    """
     n = len(curve) - 1
-    inner = curve[1:n]
-    if n < 2 * min_bars or not len(inner):
+    if n < 2 * min_bars:
         return [0, n]
+    spread = curve[1:n].std()
+    offset = max(range(PHRASE_BARS), key=lambda o: curve[o::PHRASE_BARS].sum())
+    curve = curve.copy()
+    curve[offset::PHRASE_BARS] += PHRASE_BONUS * spread
+    inner = curve[1:n]
     threshold = inner.mean() + PEAK_STD * inner.std()
     chosen = [0, n]
     for i in np.argsort(curve)[::-1]:
-        if curve[i] < threshold or curve[i] <= 0:
+        if curve[i] < threshold:
             break
         if 0 < i < n and all(abs(i - c) >= min_bars for c in chosen):
-            if curve[i] >= curve[max(0, i - 1)] and curve[i] >= curve[min(n, i + 1)]:
+            if curve[i] >= curve[i - 1] and curve[i] >= curve[i + 1]:
                 chosen.append(int(i))
     return sorted(chosen)
 
@@ -177,21 +189,20 @@ def label_sections(groups: list[str], energy: list[float]) -> list[str]:
     """Intro/verse/chorus/bridge/instrumental/outro labels from groups and section energies (dB)."""
     counts = Counter(groups)
     loudness = {g: np.mean([e for gg, e in zip(groups, energy) if gg == g]) for g in counts}
-    repeated = sorted((g for g in counts if counts[g] > 1), key=lambda g: (counts[g], loudness[g]), reverse=True)
-    chorus = repeated[0] if repeated else None
-    verse = repeated[1] if len(repeated) > 1 else None
+    repeated = [g for g in counts if counts[g] > 1]
+    chorus = max(repeated, key=lambda g: (loudness[g], counts[g])) if repeated else None
     n = len(groups)
     labels = []
     for i, g in enumerate(groups):
         if g == chorus:
             labels.append("chorus")
-        elif g == verse:
+        elif counts[g] > 1:
             labels.append("verse")
-        elif i == 0 and counts[g] == 1 and n > 1:
+        elif i == 0 and n > 1:
             labels.append("intro")
-        elif i == n - 1 and counts[g] == 1 and n > 1:
+        elif i == n - 1 and n > 1:
             labels.append("outro")
-        elif counts[g] == 1 and i >= n / 2:
+        elif i >= n / 2:
             labels.append("bridge")
         else:
             labels.append("instrumental")
