@@ -36,7 +36,7 @@ def test_groups_mark_repeats_and_labels_follow_the_form():
     groups = S.group_sections(sim, spans)
     assert groups == list("ABCBDBE")
     energy = [-20, -12, -14, -10, -13, -10, -18]
-    assert S.label_sections(groups, energy) == ["intro", "chorus", "instrumental", "chorus", "bridge", "chorus", "outro"]
+    assert S.label_sections(groups, energy) == ["intro", "chorus", "verse", "chorus", "bridge", "chorus", "outro"]
 
 
 def test_chorus_is_the_loudest_repeated_group_and_other_repeats_are_verses():

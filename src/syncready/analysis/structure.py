@@ -15,9 +15,10 @@ Conventions
 - ``group`` letters mark repeated material: a section joins the earliest group whose first
   section it matches bar by bar with similarity >= ``GROUP_SIMILARITY``, else opens a new letter
   (A, B, C... in order of first appearance).
-- ``label``: ``chorus`` is the loudest repeated group (ties: the more repeated), ``verse``
-  any other repeated group, ``intro``/``outro`` a one-off first/last section, ``bridge`` a
-  one-off in the second half, ``instrumental`` a one-off in the first half.
+- ``label``: the first/last section is the ``intro``/``outro`` when it is a one-off or sits
+  ``EDGE_QUIET_DB`` below the median section; ``chorus`` is the loudest repeated group (ties:
+  the more repeated); ``verse`` any other repeated group or a one-off in the first half;
+  ``bridge`` a one-off in the second half.
 - Loops: a passage of 4, 8 or 16 bars loops seamlessly when the bar after it resembles its first
   bar (so the jump back sounds like the music going on) and its level stays steady; ``score``
   is in 0..1.
@@ -35,7 +36,8 @@ PEAK_STD = 0.25
 PHRASE_BARS = 4
 PHRASE_BONUS = 1.0
 MIN_SECTION_BARS = 2
-GROUP_SIMILARITY = 0.75
+GROUP_SIMILARITY = 0.80
+EDGE_QUIET_DB = 3.0
 LOOP_BARS = (4, 8, 16)
 LOOPS_PER_LENGTH = 3
 
@@ -186,26 +188,26 @@ def group_sections(similarity: np.ndarray, spans: list[tuple[int, int]]) -> list
 
 
 def label_sections(groups: list[str], energy: list[float]) -> list[str]:
-    """Intro/verse/chorus/bridge/instrumental/outro labels from groups and section energies (dB)."""
+    """Intro/verse/chorus/bridge/outro labels from groups and section energies (dB)."""
     counts = Counter(groups)
     loudness = {g: np.mean([e for gg, e in zip(groups, energy) if gg == g]) for g in counts}
     repeated = [g for g in counts if counts[g] > 1]
     chorus = max(repeated, key=lambda g: (loudness[g], counts[g])) if repeated else None
+    quiet = float(np.median(energy)) - EDGE_QUIET_DB
     n = len(groups)
     labels = []
     for i, g in enumerate(groups):
-        if g == chorus:
-            labels.append("chorus")
-        elif counts[g] > 1:
-            labels.append("verse")
-        elif i == 0 and n > 1:
+        edge = n > 1 and (counts[g] == 1 or energy[i] <= quiet)
+        if i == 0 and edge:
             labels.append("intro")
-        elif i == n - 1 and n > 1:
+        elif i == n - 1 and edge:
             labels.append("outro")
-        elif i >= n / 2:
-            labels.append("bridge")
+        elif g == chorus:
+            labels.append("chorus")
+        elif counts[g] > 1 or i < n / 2:
+            labels.append("verse")
         else:
-            labels.append("instrumental")
+            labels.append("bridge")
     return labels
 
 
