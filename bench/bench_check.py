@@ -4,7 +4,10 @@ Prints:
 1. the wall time of `syncready check --no-cache` on a 3-minute stereo 44.1 kHz WAV against a
    Python process that only loads the same file and meters it with pyebur128 (I, LRA, M, S,
    true peak, sample peak), best of 3 each, and their ratio (goal: <= 2.5);
-2. the peak resident memory of `syncready check --no-cache` on a 60-minute stereo 48 kHz
+2. the in-process time of `analysis.analyze(..., use_cache=False)` on the same file, warm
+   (goal: < 2 s), the whole `syncready analyze --no-cache` process, and its cold start with an
+   empty numba cache (compilation included);
+3. the peak resident memory of `syncready check --no-cache` on a 60-minute stereo 48 kHz
    24-bit WAV (goal: < 1.5 GB).
 
 Run: .venv/bin/python bench/bench_check.py [--skip-memory]
@@ -41,6 +44,15 @@ print(pe.get_loudness_global(st), pe.get_loudness_range(st),
 """
 
 
+WARM = """
+import sys, time
+from syncready.analysis import analyze
+analyze(sys.argv[1], use_cache=False)
+best = min((lambda t: (analyze(sys.argv[1], use_cache=False), time.perf_counter() - t)[1])(time.perf_counter()) for _ in range(3))
+print(best)
+"""
+
+
 def run(cmd: list[str], env: dict) -> tuple[float, int, str]:
     """Wall time (s), peak RSS (bytes) and stdout of one child process."""
     start = time.perf_counter()
@@ -65,6 +77,12 @@ def main() -> None:
         print(f"  syncready check --no-cache : {ours:6.2f} s")
         print(f"  load + pyebur128 meter     : {ref:6.2f} s")
         print(f"  ratio                      : {ours / ref:6.2f}  (goal <= 2.5)")
+        warm = subprocess.run([sys.executable, "-c", WARM, str(track)], env=env, capture_output=True, text=True, check=True).stdout
+        print(f"  analyze() in process, warm : {float(warm):6.2f} s  (goal < 2)")
+        analyze = [sys.executable, "-m", "syncready", "analyze", str(track), "--no-cache", "--json", "-"]
+        print(f"  syncready analyze process  : {min(run(analyze, env)[0] for _ in range(3)):6.2f} s")
+        cold_env = dict(env, NUMBA_CACHE_DIR=str(Path(tmp) / "numba-empty"))
+        print(f"  same, cold numba cache     : {run(analyze, cold_env)[0]:6.2f} s")
         if skip_memory:
             return
         long = Path(tmp) / "song-60min.wav"
