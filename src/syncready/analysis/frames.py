@@ -49,3 +49,15 @@ def moving_average(values: np.ndarray, width: int) -> np.ndarray:
     """Centred moving average over ``width`` points; the ends are padded with their edge values."""
     padded = np.pad(values, (width // 2, width - 1 - width // 2), mode="edge")
     return np.convolve(padded, np.ones(width) / width, mode="valid")
+
+
+def excerpt(x: np.ndarray, start: int, length: int) -> np.ndarray:
+    """``x[start:start + length]`` of a 1-D signal, with zeros where the range runs past either
+    end (a view when it does not): lets frame-wise analyses pad without copying the signal."""
+    if start >= 0 and start + length <= len(x):
+        return x[start : start + length]
+    out = np.zeros(length, x.dtype)
+    lo, hi = max(start, 0), min(start + length, len(x))
+    if hi > lo:
+        out[lo - start : hi - start] = x[lo:hi]
+    return out

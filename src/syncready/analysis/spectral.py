@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .frames import excerpt
+
 HOP_S = 0.05
 WINDOW_S = 0.093
 BANDS = 24
@@ -46,9 +48,6 @@ def spectral_frames(mono: np.ndarray, sample_rate: int) -> SpectralFrames:
     n_fft = 1 << round(np.log2(WINDOW_S * sample_rate))
     freqs = np.fft.rfftfreq(n_fft, 1 / sample_rate)
     count = max(1, -(-len(mono) // hop))
-    padded = np.zeros(count * hop + n_fft, np.float32)
-    padded[n_fft // 2 : n_fft // 2 + len(mono)] = mono
-    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop][:count]
     window = np.hanning(n_fft).astype(np.float32)
 
     top = min(F_HI, 0.45 * sample_rate)
@@ -72,7 +71,11 @@ def spectral_frames(mono: np.ndarray, sample_rate: int) -> SpectralFrames:
     speech = np.empty(count, np.float32)
     scale = 2.0 / (n_fft * np.sum(window.astype(np.float64) ** 2))  # one-sided Parseval: sum = mean square
     for i in range(0, count, CHUNK):
-        spec = np.abs(np.fft.rfft(frames[i : i + CHUNK] * window, axis=1)) ** 2 * scale
+        # frames i.. centred at i * hop: the excerpt pads the ends without copying the signal
+        n = min(CHUNK, count - i)
+        segment = excerpt(mono, i * hop - n_fft // 2, (n - 1) * hop + n_fft)
+        frames = np.lib.stride_tricks.sliding_window_view(segment, n_fft)[::hop]
+        spec = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2 * scale
         total = spec.sum(axis=1) + 1e-20
         bands[i : i + CHUNK] = spec @ band_map
         chroma[i : i + CHUNK] = np.log1p(1e4 * (spec @ chroma_map))

@@ -63,6 +63,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .frames import excerpt
+
 F_LO_HZ = 50.0
 F_HI_HZ = 5000.0
 WINDOW_S = 0.17
@@ -77,6 +79,7 @@ HARMONIC_WEIGHT = 0.3
 BASS_MIDI = 55.0
 DECIMATE_TO_HZ = 20000  # sample runs are averaged down to a rate of at least this
 FFT_CHUNK = 64  # frames per FFT call: keeps the working set in cache
+PEAK_CHUNK = 2048  # frames per peak-picking pass: bounds the working memory
 
 HOP_S = 0.1
 EDGE_S = 2.0
@@ -140,16 +143,22 @@ def key_name(index: int) -> str:
 
 
 def _mono(samples: np.ndarray, factor: int) -> np.ndarray:
-    """Channel average, with each run of ``factor`` samples averaged (a box low-pass) into one."""
+    """Channel average, with each run of ``factor`` samples averaged (a box low-pass) into one.
+
+    A finite float32 mono signal with ``factor`` 1 is returned as it is (no copy).
+    """
     x = np.asarray(samples, dtype=np.float32)
     x = x if x.ndim == 2 else x.reshape(1, -1)
-    n = x.shape[1] // factor
-    mono = np.zeros(n, np.float32)
-    for channel in x:
-        for k in range(factor):
-            mono += channel[k : n * factor : factor]
-    mono *= 1.0 / (factor * x.shape[0])
-    if not np.isfinite(mono.sum()):
+    if factor == 1 and x.shape[0] == 1:
+        mono = x[0]
+    else:
+        n = x.shape[1] // factor
+        mono = np.zeros(n, np.float32)
+        for channel in x:
+            for k in range(factor):
+                mono += channel[k : n * factor : factor]
+        mono *= 1.0 / (factor * x.shape[0])
+    if not np.isfinite(mono.sum(dtype=np.float64)):
         mono = np.nan_to_num(mono, nan=0.0, posinf=0.0, neginf=0.0)
     return mono
 
@@ -165,27 +174,37 @@ def _spectrum_db(mono: np.ndarray, sample_rate: float, hop_s: float,
     bin_hz = sample_rate / n_fft
     lo = max(1, int(F_LO_HZ / bin_hz) - 1)
     hi = min(n_fft // 2 + 1, int(np.ceil(F_HI_HZ / bin_hz)) + 2)
-    starts = np.round(np.arange(n_frames) * hop_s * sample_rate).astype(int)
-    padded = np.zeros(starts[-1] + n_fft, np.float32)
-    padded[n_fft // 2 : n_fft // 2 + len(mono)] = mono[: len(padded) - n_fft // 2]
-    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)
+    starts = np.round(np.arange(n_frames) * hop_s * sample_rate).astype(int)  # frame centres
     window = np.hanning(n_fft).astype(np.float32)
-    mag = np.empty((n_frames, hi - lo), np.float32)
+    db = np.empty((n_frames, hi - lo), np.float32)
     for i in range(0, n_frames, FFT_CHUNK):
-        mag[i : i + FFT_CHUNK] = np.abs(np.fft.rfft(frames[starts[i : i + FFT_CHUNK]] * window, axis=1)[:, lo:hi])
-    db = 20 * np.log10(mag + 1e-9, dtype=np.float32)
+        centres = starts[i : i + FFT_CHUNK]
+        first = centres[0] - n_fft // 2
+        segment = excerpt(mono, first, centres[-1] - first + n_fft - n_fft // 2)
+        frames = np.lib.stride_tricks.sliding_window_view(segment, n_fft)[centres - centres[0]]
+        mag = np.abs(np.fft.rfft(frames * window, axis=1)[:, lo:hi])
+        db[i : i + FFT_CHUNK] = 20 * np.log10(mag + 1e-9)
     return db, lo, bin_hz, float(20 * np.log10(window.sum() / 2))
 
 
 def _peaks(db: np.ndarray, lo: int, bin_hz: float, full_scale_db: float):
     """Prominent peaks: frame index, MIDI pitch (A4 = 69 at 440 Hz), level (dB), weight.
 
-    Also returns the number of non-silent frames.
+    Also returns the number of non-silent frames. Frames are handled PEAK_CHUNK at a time so
+    that a long file needs no more working memory than its dB spectrogram.
     """
-    n_frames, n_bins = db.shape
     loudest = db.max(axis=1)
     top = np.percentile(loudest, 95)
     voiced = (loudest > top - GATE_DB) & (loudest > full_scale_db + FLOOR_DBFS)
+    parts = [_chunk_peaks(db[i : i + PEAK_CHUNK], voiced[i : i + PEAK_CHUNK], i, lo, bin_hz)
+             for i in range(0, len(db), PEAK_CHUNK)]
+    f_idx, midi, level, weight = (np.concatenate(column) for column in zip(*parts))
+    return f_idx, midi, level, weight, int(voiced.sum())
+
+
+def _chunk_peaks(db: np.ndarray, voiced: np.ndarray, first: int, lo: int, bin_hz: float):
+    """Peaks of the frames in ``db`` (frame indices offset by ``first``)."""
+    n_frames, n_bins = db.shape
     w = max(2, round(ENV_HZ / bin_hz))
     csum = np.zeros((n_frames, n_bins + 1), np.float32)
     np.cumsum(db, axis=1, out=csum[:, 1:])
@@ -204,7 +223,7 @@ def _peaks(db: np.ndarray, lo: int, bin_hz: float, full_scale_db: float):
     weight = np.minimum(level - env[f_idx, k_idx] - PROMINENCE_DB, WEIGHT_CAP_DB)
     keep = (freq >= F_LO_HZ) & (freq <= F_HI_HZ) & (weight > 0)
     midi = 69 + 12 * np.log2(freq[keep] / 440.0)
-    return f_idx[keep], midi, level[keep], weight[keep], int(voiced.sum())
+    return f_idx[keep] + first, midi, level[keep], weight[keep]
 
 
 def _tuning(midi: np.ndarray, weight: np.ndarray) -> float:
