@@ -78,14 +78,7 @@ def check(
                 progress.advance(task)
     if len(inputs) > 1:
         _print_summary(err if to_stdout else Console(), docs)
-    if json_out:
-        payload = json.dumps(docs[0] if len(docs) == 1 else docs, indent=2)
-        if to_stdout:
-            sys.stdout.write(payload + "\n")
-        else:
-            _guarded(lambda: _write(json_out, payload, inputs))
-    if html_out and results:
-        _guarded(lambda: _write_html(results, html_out, inputs, prof))
+    _emit(docs, results, json_out, html_out, inputs, prof)
     raise typer.Exit(worst)
 
 
@@ -123,14 +116,7 @@ def analyze(
                 progress.advance(task)
     if not to_stdout:
         _print_music(Console(), [d for d in docs if "error" not in d])
-    if json_out:
-        payload = json.dumps(docs[0] if len(docs) == 1 else docs, indent=2)
-        if to_stdout:
-            sys.stdout.write(payload + "\n")
-        else:
-            _guarded(lambda: _write(json_out, payload, inputs))
-    if html_out and results:
-        _guarded(lambda: _write_html(results, html_out, inputs, prof))
+    _emit(docs, results, json_out, html_out, inputs, prof)
     raise typer.Exit(worst)
 
 
@@ -179,6 +165,18 @@ def demo(
     _guarded(lambda: _write(output / "check.json", json.dumps(doc, indent=2), [track]))
     _guarded(lambda: _write_html([result], output / "check.html", [track], prof))
     err.print(f"\nDemo outputs are in [bold]{output.resolve()}[/]: raw-ai-export.wav, check.json, check.html")
+
+
+def _emit(docs: list[dict], results: list, json_out: str | None, html_out: Path | None, inputs: list[Path], prof) -> None:
+    """Write the JSON (one object, or an array for several files; '-' is stdout) and the HTML."""
+    if json_out:
+        payload = json.dumps(docs[0] if len(docs) == 1 else docs, indent=2)
+        if json_out == "-":
+            sys.stdout.write(payload + "\n")
+        else:
+            _guarded(lambda: _write(json_out, payload, inputs))
+    if html_out and results:
+        _guarded(lambda: _write_html(results, html_out, inputs, prof))
 
 
 def _check_one(path: Path, prof, *, use_cache: bool, show: bool):
