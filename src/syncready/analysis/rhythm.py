@@ -224,26 +224,30 @@ def _features(samples: np.ndarray, sample_rate: int) -> _Features | None:
         return None
     x = np.ascontiguousarray(x)
     k = max(1, round(sample_rate / TARGET_RATE))
-    y = _mono_decimate(x, k)
     rate = sample_rate / k
-    rms = float(np.sqrt(np.mean(np.square(y, dtype=np.float64))))
+    n_fft = 2 ** int(round(np.log2(WINDOW_S * rate)))
+    hop = max(1, int(round(HOP_S * rate)))
+    n_c = 2 ** int(round(np.log2(CHROMA_WINDOW_S * rate)))
+    pad = max(n_fft, n_c) // 2
+    padded = _mono_decimate(x, k, pad)  # the signal with ``pad`` zeros on each side, one copy
+    y = padded[pad : padded.size - pad]
+    rms = float(np.sqrt(np.dot(y, y) / y.size))
     if rms < 1e-6:
         return None
     y *= np.float32(1.0 / rms)
-    n_fft = 2 ** int(round(np.log2(WINDOW_S * rate)))
-    hop = max(1, int(round(HOP_S * rate)))
-    onset, low, lowmid = _onset_strengths(y, n_fft, hop, rate)
-    n_c = 2 ** int(round(np.log2(CHROMA_WINDOW_S * rate)))
-    chroma = _chroma(y, n_c, rate)
+    onset, low, lowmid = _onset_strengths(_frames(padded, pad, n_fft, hop), n_fft, hop, rate)
+    chroma = _chroma(_frames(padded, pad, n_c, n_c // 2), n_c, rate)
     return _Features(rate / hop, onset, low, lowmid, chroma, rate / (n_c // 2))
 
 
 @njit(cache=True)
-def _mono_decimate(x: np.ndarray, k: int) -> np.ndarray:
-    """Mean over channels and over blocks of ``k`` samples; non-finite samples count as 0."""
+def _mono_decimate(x: np.ndarray, k: int, pad: int) -> np.ndarray:
+    """Mean over channels and over blocks of ``k`` samples, with ``pad`` zeros added on each
+    side; non-finite samples count as 0."""
     channels, n = x.shape
     m = n // k
-    acc = np.zeros(m, np.float32)
+    out = np.zeros(m + 2 * pad, np.float32)
+    acc = out[pad : pad + m]
     for c in range(channels):
         row = x[c]
         for j in range(m):
@@ -256,7 +260,8 @@ def _mono_decimate(x: np.ndarray, k: int) -> np.ndarray:
                     if np.isfinite(row[i]):
                         s += row[i]
             acc[j] += s
-    return acc * np.float32(1.0 / (channels * k))
+    acc *= np.float32(1.0 / (channels * k))
+    return out
 
 
 def _band_edges(n_fft: int, rate: float) -> np.ndarray:
@@ -269,20 +274,20 @@ def _band_edges(n_fft: int, rate: float) -> np.ndarray:
     return edges[(edges >= 1) & (edges <= n_fft // 2)]
 
 
-def _frames(y: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
-    """Frames of ``n_fft`` samples every ``hop``, frame ``i`` centred on sample ``i * hop``."""
-    padded = np.pad(y, (n_fft // 2, n_fft // 2))
-    return np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
+def _frames(padded: np.ndarray, pad: int, n_fft: int, hop: int) -> np.ndarray:
+    """Frames of ``n_fft`` samples every ``hop``, frame ``i`` centred on sample ``i * hop`` of
+    the signal that ``padded`` holds after ``pad`` zeros (a view: nothing is copied)."""
+    view = padded[pad - n_fft // 2 : padded.size - pad + n_fft // 2]
+    return np.lib.stride_tricks.sliding_window_view(view, n_fft)[::hop]
 
 
-def _onset_strengths(y: np.ndarray, n_fft: int, hop: int, rate: float) -> tuple[np.ndarray, ...]:
+def _onset_strengths(frames: np.ndarray, n_fft: int, hop: int, rate: float) -> tuple[np.ndarray, ...]:
     """Onset strength of all bands, of the low bands and of the low-mid bands, one value per
     frame; the STFT runs in blocks, so only a block of band magnitudes is ever held."""
     edges = _band_edges(n_fft, rate)
     centres = np.sqrt(edges[:-1] * edges[1:]) * rate / n_fft
     n_low, n_lowmid = int(np.sum(centres < LOW_BAND_HZ)), int(np.sum(centres < LOWMID_HZ))
     lag = max(1, int(round(FLUX_LAG_S * rate / hop)))
-    frames = _frames(y, n_fft, hop)
     window = np.hanning(n_fft + 1)[:-1].astype(np.float32)
     scale = np.float32(1.0 / (COMPRESS * REFERENCE_MAGNITUDE * window.sum()))
     out = np.zeros((3, frames.shape[0]))
@@ -334,17 +339,20 @@ def _flux(logb: np.ndarray, first: int, lag: int, n_low: int, n_lowmid: int, out
         out[0, t] = acc / nb
 
 
-def _chroma(y: np.ndarray, n_fft: int, rate: float) -> np.ndarray:
-    """Magnitude chroma (frames every ``n_fft // 2`` samples, 12 pitch classes, C = 0)."""
-    frames = _frames(y, n_fft, n_fft // 2)
+def _chroma(frames: np.ndarray, n_fft: int, rate: float) -> np.ndarray:
+    """Magnitude chroma of ``frames`` (12 pitch classes, C = 0)."""
     window = np.hanning(n_fft + 1)[:-1].astype(np.float32)
-    mag = np.abs(scipy.fft.rfft(frames * window, axis=1, workers=-1))
-    freqs = np.arange(mag.shape[1]) * rate / n_fft
+    freqs = np.arange(n_fft // 2 + 1) * rate / n_fft
     use = np.flatnonzero((freqs >= CHROMA_RANGE_HZ[0]) & (freqs <= CHROMA_RANGE_HZ[1]))
     pitch_class = (np.round(12 * np.log2(np.maximum(freqs[use], 1.0) / 440.0)).astype(int) + 9) % 12
     to_chroma = np.zeros((use.size, 12), np.float32)
     to_chroma[np.arange(use.size), pitch_class] = 1.0
-    return mag[:, use] @ to_chroma
+    chroma = np.empty((frames.shape[0], 12), np.float32)
+    step = 1024  # frames per FFT call: bounds the working memory on long files
+    for start in range(0, frames.shape[0], step):
+        spec = scipy.fft.rfft(frames[start : start + step] * window, axis=1, workers=-1)
+        chroma[start : start + step] = np.abs(spec[:, use]) @ to_chroma
+    return chroma
 
 
 # --- tempo ---------------------------------------------------------------------------
