@@ -144,6 +144,58 @@ def free_tempo(seconds: float = 24.0, fs: int = FS, seed: int = 3) -> np.ndarray
     return np.stack([out, out]).astype(np.float32)
 
 
+# A chord on every beat (C major roots), in phrases of eight beats.
+_CHORALE_ROOTS = [0, 5, 7, 0, 9, 2, 7, 0, 4, 9, 2, 7, 0, 5, 7, 0]
+_MAJOR_SCALE = [0, 2, 4, 5, 7, 9, 11]
+
+
+def legato_chorale(
+    bpm: float, beats: int = 48, *, fs: int = FS, seed: int = 0, attack_s: float = 0.2, release_s: float = 0.2
+) -> tuple[np.ndarray, np.ndarray]:
+    """Four voices of a string ensemble moving to a new chord on every beat, no drums.
+
+    Each voice takes the chord tone nearest its last note (the bass the root); a note swells
+    in over ``attack_s`` (raised cosine) and fades over ``release_s`` under the next one
+    (legato). Each note is three slightly detuned players with their own vibrato (so the
+    partials beat and wobble), its start shifted by seeded 4 ms Gaussian jitter; the last
+    chord is held for two beats. Returns (samples (2, n) float32, beat times).
+    """
+    rng = np.random.default_rng(seed)
+    beat = 60.0 / bpm
+    times = 0.4 + beat * np.arange(beats)
+    out = np.zeros(int((times[-1] + 2 * beat + release_s + 1.0) * fs))
+    last = [48, 55, 60, 64]
+    voices: list[list[tuple[float, int]]] = [[] for _ in range(4)]
+    for i, t in enumerate(times):
+        root = _CHORALE_ROOTS[i % len(_CHORALE_ROOTS)]
+        degree = _MAJOR_SCALE.index(root)
+        tones = [_MAJOR_SCALE[(degree + k) % 7] + 12 * octave for k in (0, 2, 4) for octave in range(3, 7)]
+        chord = [36 + root + (12 if root < 5 else 0)]
+        chord += [min(tones, key=lambda p, v=v: (abs(p - last[v]), p)) for v in (1, 2, 3)]
+        for v in range(4):
+            voices[v].append((t + rng.normal(0.0, 0.004), chord[v]))
+        last = chord
+    for notes in voices:
+        ends = [start for start, _ in notes[1:]] + [times[-1] + 2 * beat]
+        for (start, pitch), end in zip(notes, ends):
+            a, b = int(start * fs), int((end + release_s) * fs)
+            tt = np.arange(b - a) / fs
+            f0 = 440.0 * 2 ** ((pitch - 69) / 12)
+            tone = np.zeros(tt.size)
+            for detune in (-0.004, 0.0, 0.005):
+                rate = rng.uniform(4.5, 6.5)
+                wobble = 0.004 / (2 * np.pi * rate) * np.sin(2 * np.pi * rate * tt + rng.uniform(0, 2 * np.pi))
+                phase = 2 * np.pi * f0 * (1 + detune) * (tt + wobble)
+                for h in range(1, 7):
+                    if f0 * h < fs / 2.2:
+                        tone += np.sin(h * phase + rng.uniform(0, 2 * np.pi)) / h
+            swell = 0.5 - 0.5 * np.cos(np.pi * np.minimum(1.0, tt / attack_s))
+            fade = np.clip((end + release_s - start - tt) / release_s, 0.0, 1.0)
+            out[a:b] += 0.2 * tone * swell * fade
+    out *= 0.5 / np.abs(out).max()
+    return np.stack([out, out]).astype(np.float32), times
+
+
 def click_track(bpm: float = 100.0, seconds: float = 20.0, fs: int = FS, accent: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Metronome clicks (2 kHz, 20 ms); every ``accent``-th click higher and louder (0: none)."""
     beats = np.arange(0.5, seconds - 0.5, 60.0 / bpm)
@@ -232,6 +284,16 @@ def test_click_track(accent):
         assert r.meter == 4 and r.pickup_beats == 0
     else:
         assert r.meter is None and r.downbeats == [] and r.first_downbeat_s is None
+
+
+@pytest.mark.parametrize(("bpm", "seed"), [(60, 0), (76, 1), (92, 2), (108, 3)])
+def test_legato_chorale_follows_the_chord_changes(bpm, seed):
+    # no drums and no sharp attacks: the beat is where the harmony changes
+    samples, beats = legato_chorale(bpm, seed=seed)
+    r = track(samples, FS)
+    assert r.tempo_bpm == pytest.approx(bpm, rel=0.005)
+    assert r.tempo_stable and r.tempo_confidence >= 0.2
+    assert mir_eval.beat.f_measure(beats, np.array(r.beats)) >= 0.9
 
 
 def _no_pulse(r: Rhythm) -> None:

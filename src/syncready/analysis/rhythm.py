@@ -17,6 +17,12 @@ Conventions
   which ignores vibrato and the beating of sustained tones). The low-band (< 200 Hz,
   kick and bass) and low-mid (< 4 kHz, everything but hats and cymbals) fluxes are kept
   apart for the metrical decisions below.
+- Pitch frames: 186 ms (Hann) every 23 ms (``CHROMA_HOPS`` per window), magnitudes summed
+  per semitone from 60 Hz to 2.1 kHz; their chroma (100 Hz-2 kHz) serves the meter. The
+  harmonic flux is the rise of the log semitone magnitudes, averaged over
+  ``HARMONIC_SPAN`` frames after against the 3-semitone maximum of as many before, clipped
+  at its 99th percentile: a chord change shows in it however softly the notes begin, and
+  the long window averages away the tremolo of bowed strings and organ pipes.
 - Latency compensation: an attack produces its flux peak before the attack time (the
   window sees it coming); the peak of a sharp attack lies about 6 ms early and a
   General MIDI instrument's softer one a few ms later. ``LATENCY_S`` is added to every
@@ -49,10 +55,19 @@ Conventions
   returned as they are and ``tempo_bpm`` is the mean tempo; so they are too when more
   than ``OFF_GRID_FRACTION`` of them lie over ``SNAP_S`` off the fitted line although
   the tempo is steady (a break or an edit that shifts the beat phase).
+- Soft attacks: when that clarity (below) is under ``HARMONIC_BELOW``, the tempo is also
+  taken from the harmonic flux; its pulse is steady when the mean of its autocorrelation at
+  1 to 4 beat periods reaches ``HARMONIC_PULSE_MIN`` (speech and free tempo stay below
+  0.25, string chorales reach 0.35). A steady harmonic pulse that beats the percussive
+  clarity drives the tracker instead of the onset strength; its broad peaks are not
+  snapped to (a steady grid is kept as fitted, beats within ``HARMONIC_SNAP_S`` of it count
+  as on it), and the check for attacks asks for a median flux at the beats of
+  ``HARMONIC_MIN_ATTACK``.
 - Confidence: ``tempo_confidence`` is the autocorrelation of the (20 ms smoothed) onset
-  strength at the beat period, mapped linearly from 0.1 (0) to 0.6 (1): near 1 for drums
-  and pianos, 0.1-0.3 for organs or strings, about 0 for noise. Below ``PULSE_MIN`` there
-  is no steady pulse: ``tempo_bpm`` is None, the lists are empty, ``meter`` is None and
+  strength (or harmonic flux) at the beat period, mapped linearly from 0.1 (0) to 0.6 (1):
+  near 1 for drums and pianos, 0.1-0.3 for organs or strings (0.4-1 from their harmonic
+  flux), about 0 for noise. Below ``PULSE_MIN``, without a steady harmonic pulse, there is
+  no steady pulse: ``tempo_bpm`` is None, the lists are empty, ``meter`` is None and
   ``tempo_stable`` is False. The same answer, with confidence 0, comes for input shorter
   than ``MIN_SECONDS``, fewer than ``MIN_BEATS`` beats, or beats whose median onset
   strength is below ``MIN_ATTACK`` (the slow beating of a held chord is periodic, but it
@@ -91,7 +106,17 @@ FLUX_LAG_S = 0.015
 LOW_BAND_HZ = 200.0
 LOWMID_HZ = 4000.0
 CHROMA_WINDOW_S = 0.186
+CHROMA_HOPS = 8  # pitch frames every CHROMA_WINDOW_S / CHROMA_HOPS (23 ms)
 CHROMA_RANGE_HZ = (100.0, 2000.0)
+PITCH_RANGE_HZ = (60.0, 2100.0)
+HARMONIC_REFERENCE = 0.008  # log1p(x / (HARMONIC_REFERENCE * window sum)), ~1/10 the mean
+HARMONIC_SPAN = 2  # pitch frames averaged on either side of the harmonic flux
+HARMONIC_CLIP = 99.0  # percentile
+HARMONIC_BELOW = 0.4
+HARMONIC_PULSE_MIN = 0.3
+HARMONIC_MIN_ATTACK = 0.02  # median harmonic flux at the beats; a held chord's beating is ~0.005
+HARMONIC_LATENCY_S = 0.0
+HARMONIC_SNAP_S = 0.07
 LATENCY_S = 0.004
 MIN_SECONDS = 4.0
 MIN_BEATS = 8
@@ -162,6 +187,7 @@ class _Features:
     onset: np.ndarray  # all bands
     low: np.ndarray  # bands below LOW_BAND_HZ
     lowmid: np.ndarray  # bands below LOWMID_HZ
+    harmonic: np.ndarray  # rise of the pitch spectrum, on the onset frames
     chroma: np.ndarray  # (frames, 12), C = 0
     chroma_fps: float
 
@@ -190,15 +216,25 @@ def track(samples: np.ndarray, sample_rate: int) -> Rhythm:
     max_lag = int(np.ceil(2 * 60 * fps / BPM_RANGE[0])) + 2
     period = _beat_period(_autocorr(feats.lowmid, fps, max_lag), feats.onset, fps)
     clarity = _r_at(_autocorr(_smooth(feats.onset, 0.02 * fps), fps, max_lag), period)
+    onset, latency, harmonic = feats.onset, LATENCY_S, False
+    if clarity < HARMONIC_BELOW:  # soft attacks: is there a steadier pulse of chord changes?
+        h_period = _beat_period(_autocorr(feats.harmonic, fps, max_lag), feats.harmonic, fps)
+        r = _autocorr(_smooth(feats.harmonic, 0.02 * fps), fps, int(4 * h_period) + 2)
+        comb = float(np.mean([_r_at(r, k * h_period) for k in (1, 2, 3, 4)]))
+        h_clarity = _r_at(r, h_period)
+        if comb >= HARMONIC_PULSE_MIN and h_clarity > clarity:
+            onset, latency, harmonic = feats.harmonic, HARMONIC_LATENCY_S, True
+            period, clarity = h_period, h_clarity
     lo, hi = CONFIDENCE_RANGE
     confidence = float(np.clip((clarity - lo) / (hi - lo), 0.0, 1.0))
-    if clarity < PULSE_MIN:
+    if clarity < PULSE_MIN and not harmonic:
         return Rhythm(None, confidence, None)
-    beats, slope, stable = _beat_grid(feats.onset, fps, period)
-    if beats.size < MIN_BEATS or np.median(_strength(feats.onset, beats * fps, 3)) < MIN_ATTACK:
+    beats, slope, stable = _beat_grid(onset, fps, period, harmonic)
+    min_attack = HARMONIC_MIN_ATTACK if harmonic else MIN_ATTACK
+    if beats.size < MIN_BEATS or np.median(_strength(onset, beats * fps, 3)) < min_attack:
         return Rhythm(None, 0.0, None)
     meter, phase = _meter(feats, beats)
-    beats = beats + LATENCY_S
+    beats = beats + latency
     downbeats = beats[phase::meter] if meter else np.empty(0)
     return Rhythm(
         tempo_bpm=60.0 / slope,
@@ -236,8 +272,11 @@ def _features(samples: np.ndarray, sample_rate: int) -> _Features | None:
         return None
     y *= np.float32(1.0 / rms)
     onset, low, lowmid = _onset_strengths(_frames(padded, pad, n_fft, hop), n_fft, hop, rate)
-    chroma = _chroma(_frames(padded, pad, n_c, n_c // 2), n_c, rate)
-    return _Features(rate / hop, onset, low, lowmid, chroma, rate / (n_c // 2))
+    c_hop = n_c // CHROMA_HOPS
+    chroma, rise = _pitch_features(_frames(padded, pad, n_c, c_hop), n_c, rate)
+    # the harmonic flux onto the onset frames
+    harmonic = np.interp(np.arange(onset.size) * (hop / c_hop), np.arange(rise.size), rise)
+    return _Features(rate / hop, onset, low, lowmid, harmonic, chroma, rate / c_hop)
 
 
 @njit(cache=True)
@@ -339,20 +378,74 @@ def _flux(logb: np.ndarray, first: int, lag: int, n_low: int, n_lowmid: int, out
         out[0, t] = acc / nb
 
 
-def _chroma(frames: np.ndarray, n_fft: int, rate: float) -> np.ndarray:
-    """Magnitude chroma of ``frames`` (12 pitch classes, C = 0)."""
+def _pitch_features(frames: np.ndarray, n_fft: int, rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """Magnitude chroma of ``frames`` (12 pitch classes, C = 0) and their harmonic flux.
+
+    The magnitudes are summed per semitone over ``PITCH_RANGE_HZ`` and compressed to
+    ``log1p(m / (HARMONIC_REFERENCE * window sum))``; the flux of frame ``t`` is the mean
+    over semitones of the rise of the mean of frames ``t .. t + HARMONIC_SPAN - 1`` over the
+    maximum of the semitone and its neighbours in frames ``t - HARMONIC_SPAN .. t - 1``
+    (SuperFlux-like, on a spectrum fine enough for bass notes and averaged over a tremolo),
+    clipped at its ``HARMONIC_CLIP`` percentile (a re-entry after a rest is one change)."""
     window = np.hanning(n_fft + 1)[:-1].astype(np.float32)
     freqs = np.arange(n_fft // 2 + 1) * rate / n_fft
-    use = np.flatnonzero((freqs >= CHROMA_RANGE_HZ[0]) & (freqs <= CHROMA_RANGE_HZ[1]))
-    pitch_class = (np.round(12 * np.log2(np.maximum(freqs[use], 1.0) / 440.0)).astype(int) + 9) % 12
-    to_chroma = np.zeros((use.size, 12), np.float32)
-    to_chroma[np.arange(use.size), pitch_class] = 1.0
-    chroma = np.empty((frames.shape[0], 12), np.float32)
+    use = np.flatnonzero((freqs >= PITCH_RANGE_HZ[0]) & (freqs <= PITCH_RANGE_HZ[1]))
+    semitone = np.round(12 * np.log2(freqs[use] / 440.0)).astype(np.int64)
+    semitone -= semitone.min()
+    n_semi = int(semitone.max()) + 1
+    to_semi = np.zeros((use.size, n_semi), np.float32)
+    to_semi[np.arange(use.size), semitone] = 1.0
+    lo = int(np.round(12 * np.log2(freqs[use[0]] / 440.0)))  # semitone 0, relative to A4
+    centre = 440.0 * 2.0 ** ((np.arange(n_semi) + lo) / 12)
+    in_chroma = (centre >= CHROMA_RANGE_HZ[0]) & (centre <= CHROMA_RANGE_HZ[1])
+    to_chroma = np.zeros((n_semi, 12), np.float32)
+    to_chroma[np.flatnonzero(in_chroma), (np.flatnonzero(in_chroma) + lo + 9) % 12] = 1.0
+    scale = np.float32(1.0 / (HARMONIC_REFERENCE * window.sum()))
+    n = frames.shape[0]
+    chroma = np.empty((n, 12), np.float32)
+    rise = np.zeros(n)
+    span = HARMONIC_SPAN
     step = 1024  # frames per FFT call: bounds the working memory on long files
-    for start in range(0, frames.shape[0], step):
+    tail = np.zeros((0, n_semi), np.float32)  # the last 2 * span compressed frames before the block
+    for start in range(0, n, step):
         spec = scipy.fft.rfft(frames[start : start + step] * window, axis=1, workers=-1)
-        chroma[start : start + step] = np.abs(spec[:, use]) @ to_chroma
-    return chroma
+        semis = np.abs(spec[:, use]) @ to_semi
+        chroma[start : start + step] = semis @ to_chroma
+        block = np.vstack((tail, np.log1p(scale * semis)))
+        first = start - tail.shape[0]  # the frame of block row 0
+        _harmonic_rise(block, first, span, rise)
+        tail = block[-2 * span :]
+    if n:
+        rise = np.minimum(rise, np.percentile(rise, HARMONIC_CLIP))
+    return chroma, rise
+
+
+@njit(cache=True)
+def _harmonic_rise(block: np.ndarray, first: int, span: int, out: np.ndarray) -> None:
+    """``out[first + t]`` for the rows ``t`` of ``block`` with ``span`` rows before and after
+    (see :func:`_pitch_features`)."""
+    n, nb = block.shape
+    before = np.empty(nb)
+    after = np.empty(nb)
+    for t in range(span, n - span + 1):
+        for b in range(nb):
+            acc_b = 0.0
+            acc_a = 0.0
+            for k in range(span):
+                acc_b += block[t - span + k, b]
+                acc_a += block[t + k, b]
+            before[b] = acc_b / span
+            after[b] = acc_a / span
+        acc = 0.0
+        for b in range(nb):
+            ref = before[b]
+            if b > 0 and before[b - 1] > ref:
+                ref = before[b - 1]
+            if b < nb - 1 and before[b + 1] > ref:
+                ref = before[b + 1]
+            if after[b] > ref:
+                acc += after[b] - ref
+        out[first + t] = acc / nb
 
 
 # --- tempo ---------------------------------------------------------------------------
@@ -399,8 +492,8 @@ def _beat_period(r: np.ndarray, onset: np.ndarray, fps: float) -> float:
     period = float(best)
     if 0 < best < r.size - 1:
         a, b, c = r[best - 1], r[best], r[best + 1]
-        if a - 2 * b + c < 0:
-            period += 0.5 * (a - c) / (a - 2 * b + c)
+        if a - 2 * b + c < 0:  # (best need not be a peak of r: the prior weights it)
+            period += float(np.clip(0.5 * (a - c) / (a - 2 * b + c), -1.0, 1.0))
     fastest = 60 * fps / BEAT_BPM_RANGE[1]
     slowest = 60 * fps / BEAT_BPM_RANGE[0]
     moved = True
@@ -472,8 +565,11 @@ def _period_curve(onset: np.ndarray, fps: float, period: float) -> np.ndarray:
     return np.interp(np.arange(onset.size), centres, found)
 
 
-def _beat_grid(onset: np.ndarray, fps: float, period: float) -> tuple[np.ndarray, float, bool]:
-    """Beat times (s, before latency compensation), beat period (s) and steadiness."""
+def _beat_grid(onset: np.ndarray, fps: float, period: float, harmonic: bool = False) -> tuple[np.ndarray, float, bool]:
+    """Beat times (s, before latency compensation), beat period (s) and steadiness. On the
+    ``harmonic`` flux, whose peaks are broad, beats up to ``HARMONIC_SNAP_S`` off the fitted
+    grid are on it, and a steady grid is returned unsnapped."""
+    snap_s = HARMONIC_SNAP_S if harmonic else SNAP_S
     periods = _period_curve(onset, fps, period)
     tracked = _dp_beats(_track_score(onset, period), periods, TIGHTNESS)
     if tracked.size < MIN_BEATS:
@@ -492,7 +588,7 @@ def _beat_grid(onset: np.ndarray, fps: float, period: float) -> tuple[np.ndarray
     local = _local_periods(idx, times)
     if local.size and np.max(np.abs(local / slope - 1)) > MAX_DRIFT:
         return times, slope, False
-    if np.mean(np.abs(times - (icpt + slope * idx)) > SNAP_S) > OFF_GRID_FRACTION:
+    if np.mean(np.abs(times - (icpt + slope * idx)) > snap_s) > OFF_GRID_FRACTION:
         return times, slope, True  # a steady tempo, but the beat jumps (a break, an edit)
     radius = min(SNAP_S, 0.12 * slope) * fps
     first, last = 0, idx[-1]
@@ -514,6 +610,8 @@ def _beat_grid(onset: np.ndarray, fps: float, period: float) -> tuple[np.ndarray
     while attack_at(first - 1):
         first -= 1
     grid = (icpt + slope * np.arange(first, last + 1)) * fps
+    if harmonic:
+        return grid / fps, slope, True
     snapped, hit = _snap(grid, peak_pos, peak_val, radius, floor)
     beats = snapped / fps
     if hit.sum() >= MIN_BEATS:
