@@ -86,6 +86,12 @@ Conventions
   unaccented click track). 2/4 and 2/2 read as 4 (two bars make one), 6/8 counted in
   eighths as 3 and counted in dotted quarters as 4. ``pickup_beats`` is the number of
   beats before the first downbeat.
+- Meter without kick and bass: when the best contrast stays under ``KICK_CONTRAST`` (no
+  drums mark the bar: a chorale, strings, a piano hymn) and the harmony moves from beat to
+  beat, harmonic rhythm and phrase structure decide instead (:func:`_harmonic_meter`): the
+  piece begins on a downbeat or with a one-beat pickup; the chord struck on a downbeat
+  changes more than the beat after it (held, or passed through); chord changes repeat
+  with the bar; and the last chord falls on a strong beat.
 """
 
 from __future__ import annotations
@@ -143,6 +149,10 @@ PERIODICITY_WEIGHT = 2.0
 METER_MIN_CONTRAST = 0.25
 RELATIVE_FLOOR = 0.25
 CHANGE_FLOOR = 0.05
+KICK_CONTRAST = 1.5  # a best contrast this high is a bar marked by kick and bass
+MIN_CHORD_CHANGE = 0.02  # median chroma distance from beat to beat: below, the harmony stands still
+HARMONIC_BAR_WEIGHT = 30.0
+END_BONUS = 2.0
 
 
 @dataclass
@@ -761,9 +771,53 @@ def _meter(feats: _Features, beats: np.ndarray) -> tuple[int | None, int]:
     best = {m: max((v, p) for (mm, p), v in contrast.items() if mm == m) for m in (3, 4)}
     meter = 3 if best[3][0] - best[4][0] - PERIODICITY_WEIGHT * periodic4 > 0 else 4
     score, phase = best[meter]
+    if score < KICK_CONTRAST:
+        harmonic = _harmonic_meter(feats, beats, chroma, change)
+        if harmonic is not None:
+            return harmonic
     if score < METER_MIN_CONTRAST:
         return None, 0
     return meter, phase
+
+
+def _harmonic_meter(
+    feats: _Features, beats: np.ndarray, chroma: np.ndarray, change: np.ndarray
+) -> tuple[int, int] | None:
+    """Meter and first downbeat from harmonic rhythm and phrase structure, for music whose
+    bars no kick or bass marks (a chorale, a string quartet); None where the harmony stands
+    still (median chroma distance from beat to beat under ``MIN_CHORD_CHANGE``).
+
+    The piece begins on a downbeat or with a one-beat pickup (phase 0 or 1). For each meter
+    and phase: the harmonic accent (z-scored harmonic flux, chroma distance from the beat
+    before and the two-beat ``change`` of :func:`_meter`) of the downbeats over the beats
+    after them (a chord is struck on the downbeat and held or passed through after it), plus
+    ``HARMONIC_BAR_WEIGHT`` times the share of the variance of the two chroma distances that
+    the position in the bar explains, plus ``END_BONUS`` when the last chord (the last beat
+    with half the median harmonic flux) falls on a downbeat (or on the third beat in 4/4).
+    """
+    unit = chroma / np.maximum(np.linalg.norm(chroma, axis=1, keepdims=True), 1e-12)
+    step = np.concatenate(([0.0], 1.0 - np.sum(unit[1:] * unit[:-1], axis=1)))
+    if beats.size < 8 or np.median(step[1:]) < MIN_CHORD_CHANGE:
+        return None
+    flux = _strength(feats.harmonic, beats * feats.fps, 6)
+    last = int(np.flatnonzero(flux >= 0.5 * np.median(flux))[-1])
+    accents = (_zscore(flux), _zscore(step), change)
+    best, answer = -np.inf, None
+    for m in (3, 4):
+        bar = _bar_share(accents[1], m) + _bar_share(change, m)
+        for p in (0, 1):
+            lift = sum(float(a[p::m].mean() - a[p + 1 :: m].mean()) for a in accents)
+            end = (last - p) % m in ((0, 2) if m == 4 else (0,))
+            score = lift + HARMONIC_BAR_WEIGHT * bar + (END_BONUS if end else 0.0)
+            if score > best:
+                best, answer = score, (m, p)
+    return answer
+
+
+def _bar_share(x: np.ndarray, m: int) -> float:
+    """Share of the variance of ``x`` that the position in bars of ``m`` beats explains."""
+    rows = x[: x.size // m * m].reshape(-1, m)
+    return float(np.mean((rows.mean(axis=0) - rows.mean()) ** 2) / max(rows.var(), 1e-12))
 
 
 def _beat_chroma(chroma: np.ndarray, chroma_fps: float, beats: np.ndarray) -> np.ndarray:
