@@ -196,6 +196,49 @@ def legato_chorale(
     return np.stack([out, out]).astype(np.float32), times
 
 
+# Bar rhythms of a hymn (chord starts in beats into the bar, lengths): the downbeat chord is
+# held longest, later chords are struck on weak beats.
+_HYMN_BARS = {
+    3: [[(0, 2), (2, 1)], [(0, 1), (1, 1), (2, 1)]],
+    4: [[(0, 2), (2, 1), (3, 1)], [(0, 1), (1, 1), (2, 2)], [(0, 2), (2, 2)], [(0, 1), (1, 1), (2, 1), (3, 1)]],
+}
+
+
+def hymn(bpm: float, meter: int, *, pickup: int = 1, bars: int = 12, seed: int = 0, fs: int = FS):
+    """Four-voice block chords on a piano-like tone, no drums, every voice at one loudness.
+
+    A ``pickup``-beat dominant chord leads into bar 1; each bar takes a seeded rhythm from
+    ``_HYMN_BARS`` and a new chord (scale-degree root, voices led to the nearest chord tone)
+    on every chord start; every fourth bar and the last hold one chord for the whole bar
+    (the end of a phrase). Returns (samples (2, n) float32, beat times, downbeat times).
+    """
+    rng = np.random.default_rng(seed)
+    beat = 60.0 / bpm
+    chords = [(0, pickup, 4)] if pickup else []  # (start beat, length in beats, scale degree)
+    degree = 0
+    for bar in range(bars):
+        phrase_end = bar % 4 == 3 or bar == bars - 1
+        rhythm = [(0, meter)] if phrase_end else _HYMN_BARS[meter][rng.integers(len(_HYMN_BARS[meter]))]
+        for onset, length in rhythm:
+            degree = 0 if phrase_end else int(rng.choice([d for d in range(6) if d != degree]))
+            chords.append((pickup + bar * meter + onset, length, degree))
+    times = 0.3 + beat * np.arange(pickup + bars * meter)
+    out = np.zeros(int((times[-1] + 2.0) * fs))
+    last = [48, 55, 60, 64]
+    for start, length, degree in chords:
+        root = _MAJOR_SCALE[degree]
+        tones = [_MAJOR_SCALE[(degree + k) % 7] + 12 * octave for k in (0, 2, 4) for octave in range(3, 7)]
+        chord = [36 + root + (12 if root < 5 else 0)]
+        chord += [min(tones, key=lambda p, v=v: (abs(p - last[v]), p)) for v in (1, 2, 3)]
+        last = chord
+        for pitch in chord:
+            note = _tone([440.0 * 2 ** ((pitch - 69) / 12)], length * beat, 1.0, fs)
+            a = int(round((0.3 + start * beat + rng.normal(0.0, 0.004)) * fs))
+            out[a : a + note.size] += note * rng.uniform(0.8, 1.0)
+    out *= 0.5 / np.abs(out).max()
+    return np.stack([out, out]).astype(np.float32), times, times[pickup::meter]
+
+
 def click_track(bpm: float = 100.0, seconds: float = 20.0, fs: int = FS, accent: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Metronome clicks (2 kHz, 20 ms); every ``accent``-th click higher and louder (0: none)."""
     beats = np.arange(0.5, seconds - 0.5, 60.0 / bpm)
@@ -294,6 +337,19 @@ def test_legato_chorale_follows_the_chord_changes(bpm, seed):
     assert r.tempo_bpm == pytest.approx(bpm, rel=0.005)
     assert r.tempo_stable and r.tempo_confidence >= 0.2
     assert mir_eval.beat.f_measure(beats, np.array(r.beats)) >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("bpm", "meter", "pickup", "seed"), [(60, 3, 1, 0), (84, 3, 1, 2), (96, 3, 0, 3), (72, 4, 1, 1), (84, 4, 0, 2)]
+)
+def test_hymn_meter_and_downbeats_from_harmonic_rhythm(bpm, meter, pickup, seed):
+    # no kick or bass accent: the bar shows in where chords are struck and held
+    samples, beats, downbeats = hymn(bpm, meter, pickup=pickup, seed=seed)
+    r = track(samples, FS)
+    assert r.tempo_bpm == pytest.approx(bpm, rel=0.005)
+    assert mir_eval.beat.f_measure(beats, np.array(r.beats)) >= 0.9
+    assert r.meter == meter and r.pickup_beats == pickup
+    assert mir_eval.beat.f_measure(downbeats, np.array(r.downbeats)) >= 0.9
 
 
 def _no_pulse(r: Rhythm) -> None:
