@@ -57,8 +57,8 @@ Conventions
   the tempo is steady (a break or an edit that shifts the beat phase).
 - Soft attacks: when that clarity (below) is under ``HARMONIC_BELOW``, the tempo is also
   taken from the harmonic flux; its pulse is steady when the mean of its autocorrelation at
-  1 to 4 beat periods reaches ``HARMONIC_PULSE_MIN`` (speech and free tempo stay below
-  0.25, string chorales reach 0.35). A steady harmonic pulse that beats the percussive
+  1 to 4 beat periods reaches ``HARMONIC_PULSE_MIN`` (speech and free tempo stay at or
+  below 0.2, chorales on strings or organ reach 0.3-0.65). A steady harmonic pulse that beats the percussive
   clarity drives the tracker instead of the onset strength; its broad peaks are not
   snapped to (a steady grid is kept as fitted, beats within ``HARMONIC_SNAP_S`` of it count
   as on it), and the check for attacks asks for a median flux at the beats of
