@@ -46,9 +46,13 @@ def frame_stats(block: np.ndarray, amax: np.ndarray, frame_len: int) -> tuple[np
 
 
 def moving_average(values: np.ndarray, width: int) -> np.ndarray:
-    """Centred moving average over ``width`` points; the ends are padded with their edge values."""
-    padded = np.pad(values, (width // 2, width - 1 - width // 2), mode="edge")
-    return np.convolve(padded, np.ones(width) / width, mode="valid")
+    """Centred moving average over ``width`` points; the ends are padded with their edge values.
+
+    Computed from a running sum, so the cost does not grow with ``width``.
+    """
+    padded = np.pad(np.asarray(values, dtype=np.float64), (width // 2, width - 1 - width // 2), mode="edge")
+    total = np.concatenate(([0.0], np.cumsum(padded)))
+    return (total[width:] - total[:-width]) / width
 
 
 def excerpt(x: np.ndarray, start: int, length: int) -> np.ndarray:

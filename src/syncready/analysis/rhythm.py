@@ -102,6 +102,8 @@ import numpy as np
 import scipy.fft
 from numba import njit
 
+from .frames import moving_average
+
 TARGET_RATE = 22050
 HOP_S = 0.005
 WINDOW_S = 0.046
@@ -470,10 +472,7 @@ def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
 
 def _autocorr(env: np.ndarray, fps: float, max_lag: int) -> np.ndarray:
     """Normalised (r[0] = 1), unbiased autocorrelation of ``env`` minus its 1 s moving average."""
-    width = max(1, int(fps))
-    padded = np.pad(env, (width // 2, width - 1 - width // 2), mode="edge")
-    c = np.concatenate(([0.0], np.cumsum(padded)))
-    e = env - (c[width:] - c[:-width]) / width
+    e = env - moving_average(env, max(1, int(fps)))
     n = e.size
     size = scipy.fft.next_fast_len(2 * n)
     spec = scipy.fft.rfft(e, size)
