@@ -1,0 +1,1 @@
+"""Production: masters and edits made from a track and its analysis."""
