@@ -1,0 +1,54 @@
+"""Reading a track for production and writing its edits.
+
+Edits keep the source's sample rate and resolution (24-bit for float or lossy sources,
+16-bit stays 16-bit); converting to a delivery format is :mod:`syncready.produce.master`'s
+job. An output never replaces an input, and replaces an existing file only when asked.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from .. import audio
+from ..analysis import Analysis, analyze
+from ..audio import Audio, SourceInfo
+from ..errors import BadInputError
+from ..outputs import atomic_path
+
+
+def load_track(path: str | Path, *, use_cache: bool = True, action: str = "edit") -> tuple[Audio, Analysis]:
+    """The samples and the (cached) analysis of ``path``.
+
+    Raises
+    ------
+    BadInputError
+        Unreadable, or silent (``"... is silent; nothing to <action>"``).
+    """
+    analysis = analyze(path, use_cache=use_cache)
+    if analysis.levels.head_s is None:
+        raise BadInputError(f"{path}: the file is silent; nothing to {action}")
+    return audio.load(path), analysis
+
+
+def output_depth(source: SourceInfo | None) -> int:
+    """Bit depth an edit of ``source`` is written at: 16 for 16-bit PCM sources, else 24."""
+    return 16 if source is not None and source.bit_depth == 16 and not source.lossy else 24
+
+
+def write_edit(samples: np.ndarray, like: Audio, out: str | Path, *, protect: list[str | Path], overwrite: bool) -> SourceInfo:
+    """Save ``samples`` (``(channels, frames)``) at ``like``'s rate and resolution."""
+    edit = Audio(samples, like.sample_rate, like.source)
+    return audio.save(edit, out, bit_depth=output_depth(like.source), protect=protect, overwrite=overwrite)
+
+
+def write_unchanged(path: str | Path, sound: Audio, out: str | Path, *, overwrite: bool) -> None:
+    """Deliver an input that needs no change: a byte-for-byte copy when ``out`` has the
+    input's suffix, else the same samples written in ``out``'s format."""
+    if Path(out).suffix.lower() != Path(path).suffix.lower():
+        write_edit(sound.samples, sound, out, protect=[path], overwrite=overwrite)
+        return
+    with atomic_path(out, [path], overwrite=overwrite) as temp:
+        shutil.copyfile(path, temp)
