@@ -16,7 +16,9 @@ Conventions
   attacks keep arriving (at least ``FADE_ATTACKS_PER_S``, or hits whose peaks sink by
   ``FADE_STEP_DB``: the band plays on while the level sinks) or when the level was held
   steady (within ``HELD_RANGE_DB`` for ``HELD_S``, ending ``SMOOTH_S`` before the decline)
-  before it started to sink; a
+  before it started to sink and, when the track has a beat grid, at least
+  ``HELD_BEATS_AFTER`` beats go on in the decline (a dense, loud master hides the accent of
+  its last hit, so a held level alone cannot tell a fade from a ring-out); a
   ``ring_out`` when it is the decay of the last hit. An *attack* is a rise
   of ``ATTACK_RISE_DB`` within ``ATTACK_SPAN_S`` of the level smoothed over ``ATTACK_SMOOTH_S``. ``start`` is the start of
   the fade, or the last attack of a ring-out.
@@ -43,6 +45,7 @@ FADE_ATTACKS_PER_S = 0.75
 FADE_STEP_DB = 6.0
 HELD_S = 1.0
 HELD_RANGE_DB = 3.0
+HELD_BEATS_AFTER = 2  # beats after the decline begins that make a held-level decline a fade
 ATTACK_RISE_DB = 6.0
 ATTACK_SMOOTH_S = 0.05
 ATTACK_SPAN_S = 0.1
@@ -77,7 +80,7 @@ def _attacks(level_db: np.ndarray, span: int) -> np.ndarray:
     return starts + span
 
 
-def classify(levels: Levels, duration_s: float, downbeats: Sequence[float] = ()) -> Ending:
+def classify(levels: Levels, duration_s: float, downbeats: Sequence[float] = (), beats: Sequence[float] = ()) -> Ending:
     """Classify the ending of a measured track.
 
     Parameters
@@ -88,6 +91,9 @@ def classify(levels: Levels, duration_s: float, downbeats: Sequence[float] = ())
         Length of the file in seconds.
     downbeats : sequence of float
         Downbeat times in seconds, ascending (optional).
+    beats : sequence of float
+        Beat times in seconds, ascending (optional): with a beat grid, a decline from a held
+        level is a fade only while beats go on in it (see :func:`_fading`).
     """
     if levels.tail_s is None or not levels.ending_db:
         return Ending(None, None, None)
@@ -111,6 +117,8 @@ def classify(levels: Levels, duration_s: float, downbeats: Sequence[float] = ())
         held_frames, settle = round(HELD_S / frame), round(SMOOTH_S / frame)
         window = smooth[max(0, begin - settle - held_frames) : max(0, begin - settle)]
         held = len(window) == held_frames and np.ptp(window) <= HELD_RANGE_DB
+        begin_s = levels.ending_start_s + begin * frame
+        held = held and (not len(beats) or sum(b > begin_s + ATTACK_SPAN_S for b in beats) >= HELD_BEATS_AFTER)
         if seconds >= FADE_MIN_S and _fading(bumpy, attacks, begin, seconds, frame, held=held):
             kind, start = "fade", begin
         else:

@@ -158,7 +158,7 @@ def analyze_music(mono: np.ndarray, sample_rate: int, levels: Levels, duration_s
         key_confidence=key.confidence,
         key_changes=key.changes,
         sections=structure.sections,
-        ending=classify(levels, duration_s, rhythm.downbeats),
+        ending=classify(levels, duration_s, rhythm.downbeats, rhythm.beats),
         intro=Intro(levels.head_s, rhythm.first_downbeat_s, rhythm.pickup_beats),
         energy=structure.bar_energy_db,
         density=Density(
