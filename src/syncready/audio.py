@@ -781,8 +781,9 @@ def _quantise(
         return chunk
     scale = float(2 ** (bit_depth - 1))
     scaled = chunk.astype(np.float64) * scale
-    if rng is not None:
-        scaled += rng.random(scaled.shape) - rng.random(scaled.shape)
+    if rng is not None:  # only samples between codes need dither: an exact code stays exact
+        noise = rng.random(scaled.shape) - rng.random(scaled.shape)
+        scaled += np.where(scaled == np.rint(scaled), 0.0, noise)
     codes = np.clip(np.rint(scaled), -scale, scale - 1)
     if bit_depth == 16:
         return codes.astype(np.int16)

@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from .errors import BadInputError, SyncreadyError
+from .errors import BadInputError, ContractError, SyncreadyError
 
 app = typer.Typer(
     name="syncready",
@@ -285,12 +285,16 @@ def _write_html(results: list, target: Path, inputs: list[Path], prof) -> None:
 
 
 def _guarded(action):
-    """Run ``action``; a SyncreadyError becomes a one-line message and exit code 2."""
+    """Run ``action``; a SyncreadyError becomes a one-line message and exit code 2 (1 for a
+    ContractError: the input was fine but the promised output could not be made)."""
     try:
         return action()
     except SyncreadyError as exc:
         err.print(f"[bold red]error[/]: {exc}", highlight=False)
-        raise typer.Exit(EXIT_BAD) from None
+        raise typer.Exit(EXIT_FAIL if isinstance(exc, ContractError) else EXIT_BAD) from None
+
+
+from . import cli_produce  # noqa: E402,F401  (registers the production commands on `app`)
 
 
 def main() -> None:

@@ -270,7 +270,8 @@ def end(path: str | Path, out: str | Path, *, mode: str = "ringout", overwrite: 
     if p.end_at_s < MIN_KEEP_S:
         raise UsageError(f"{path}: the music stops {p.cut_s:.1f} s in; too short to end on a phrase")
     write_edit(render(sound.samples, sound.sample_rate, p), sound, out, protect=[path], overwrite=overwrite)
-    wanted = ("ring_out",) if mode == "ringout" else ("fade", "ring_out")
+    # A decay without a beat grid around it cannot be told from a fast fade: accept either.
+    wanted = ("ring_out",) if mode == "ringout" and music.downbeats else ("fade", "ring_out")
 
     def contract(a: Analysis) -> list[str]:
         broken = []

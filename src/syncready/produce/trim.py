@@ -95,9 +95,14 @@ def plan(sound: Audio, analysis: Analysis, profile: Profile, *, downbeat: bool =
 
 
 def trim_samples(samples: np.ndarray, sample_rate: int, start: int, end: int) -> np.ndarray:
-    """``samples[:, start:end]`` with the pre-roll faded in and the pad faded out."""
-    out = fade_in(samples[:, start:end], frames(PREROLL_S, sample_rate))
-    return fade_out(out, frames(TAIL_PAD_S, sample_rate))
+    """``samples[:, start:end]`` with the pre-roll faded in and, when the tail was cut, the
+    pad after the last sound faded out (an uncut end is left exactly as it was)."""
+    out = samples[:, start:end]
+    if start > 0:
+        out = fade_in(out, frames(PREROLL_S, sample_rate))
+    if end < samples.shape[1]:
+        out = fade_out(out, frames(TAIL_PAD_S, sample_rate))
+    return out
 
 
 def trim(path: str | Path, out: str | Path, profile: Profile, *, downbeat: bool = False, overwrite: bool = False) -> TrimResult:

@@ -13,11 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..analysis import Analysis, analyze
-from ..errors import SyncreadyError
-
-
-class ContractError(SyncreadyError):
-    """An output missed its contract (it has been deleted); the command line exits with 1."""
+from ..errors import ContractError
 
 
 def verified(path: str | Path, contract: Callable[[Analysis], list[str]]) -> Analysis:
