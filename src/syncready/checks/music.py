@@ -29,7 +29,7 @@ def start(a: Analysis, p: Profile) -> list[Finding]:
     if beats <= limit:
         return [Finding("music.start", "pass", f"the music starts {beats:.1f} beats before the first downbeat", round(beats, 2), expected)]
     return [Finding("music.start", "warn", f"{lead:.1f} s ({beats:.0f} beats) of lead-in before the first downbeat", round(beats, 2), expected,
-                    round(m.intro.first_sound_s, 3), round(m.intro.first_downbeat_s, 3), fix="syncready trim IN -o OUT.wav (start on the first downbeat)")]
+                    round(m.intro.first_sound_s, 3), round(m.intro.first_downbeat_s, 3), fix="syncready trim IN -o OUT.wav --downbeat")]
 
 
 def ending(a: Analysis, p: Profile) -> list[Finding]:

@@ -1,6 +1,7 @@
 """Self-contained HTML reports (no network): pictures are inline SVG drawn with matplotlib.
 
-:func:`render_check` draws the ``syncready check`` report of one file: the waveform with
+:func:`render_check` draws the ``syncready check`` report of one file (and
+:func:`render_fix` the ``syncready fix`` report: the steps, then that report before and after): the waveform with
 the places findings point at, the beat/section timeline, short-term loudness over time with the profile's target
 band, the average spectrum with the detected cutoff, and the findings table. Every piece of
 text from the file or the user is HTML-escaped.
@@ -120,6 +121,43 @@ def spectrum_svg(result: CheckResult) -> str:
 
 def render_check(result: CheckResult, profile: Profile) -> str:
     """The whole HTML page for one checked file."""
+    file = html.escape(result.report.file)
+    return _page(f"syncready check: {file}", f"<h1>{file}</h1>\n{check_section(result, profile)}")
+
+
+def render_fix(before: CheckResult, after: CheckResult | None, steps: list[dict], profile: Profile) -> str:
+    """The ``syncready fix`` page: the steps taken, then the check report before and after."""
+    esc = html.escape
+    rows = "\n".join(
+        f"<tr><td>{esc(s['step'])}</td><td>{esc(s['note'])}</td></tr>" for s in steps
+    ) or "<tr><td colspan='2'>nothing to fix</td></tr>"
+    after_html = check_section(after, profile) if after else "<p>no output was made</p>"
+    body = f"""<h1>syncready fix: {esc(before.report.file)}</h1>
+<table><tr><th>step</th><th>what it did</th></tr>
+{rows}
+</table>
+<h2>Before</h2>
+{check_section(before, profile)}
+<h2>After: {esc(after.report.file) if after else ''}</h2>
+{after_html}"""
+    return _page(f"syncready fix: {esc(before.report.file)}", body)
+
+
+def _page(title: str, body: str) -> str:
+    """A self-contained HTML page around ``body`` (``title`` already escaped)."""
+    from .. import __version__
+
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>{STYLE}</style></head><body>
+{body}
+<p><small>syncready {html.escape(__version__)}</small></p>
+</body></html>
+"""
+
+
+def check_section(result: CheckResult, profile: Profile) -> str:
+    """Verdict, facts, pictures and findings table of one checked file (an HTML fragment)."""
     doc = document(result)
     esc = html.escape
     rows = "\n".join(
@@ -135,24 +173,17 @@ def render_check(result: CheckResult, profile: Profile) -> str:
         f"{fmt['channels']} ch, {fmt['duration_s']:.2f} s{' (lossy)' if fmt['lossy'] else ''}"
     )
     numbers = ", ".join(f"{k} {'-' if v is None else f'{v:.1f}'}" for k, v in loud.items())
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>syncready check: {esc(doc['file'])}</title>
-<style>{STYLE}</style></head><body>
-<h1>{esc(doc['file'])}</h1>
-<p><span class="verdict {esc(doc['verdict'])}">{esc(doc['verdict'].upper())}</span> against profile <b>{esc(doc['profile'])}</b>
+    return f"""<p><span class="verdict {esc(doc['verdict'])}">{esc(doc['verdict'].upper())}</span> against profile <b>{esc(doc['profile'])}</b>
 ({esc(profile.description)})</p>
 <p>{esc(facts)}<br>{esc(numbers)}<br><small>sha256 {esc(fmt['sha256'])}</small></p>
 <figure>{waveform_svg(result)}</figure>
 <figure>{timeline_svg(result)}</figure>
 <figure>{loudness_svg(result, profile)}</figure>
 <figure>{spectrum_svg(result)}</figure>
-<h2>Findings</h2>
+<h3>Findings</h3>
 <table><tr><th>check</th><th>verdict</th><th>measured</th><th>expected</th><th>where</th><th>message</th><th>fix</th></tr>
 {rows}
-</table>
-<p><small>syncready {esc(doc['syncready_version'])}</small></p>
-</body></html>
-"""
+</table>"""
 
 
 def _where(f: dict) -> str:
