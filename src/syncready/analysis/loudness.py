@@ -37,10 +37,10 @@ Why hand-written: the meter must keep up with 60-minute files. libebur128 (pyebu
 needs about 1.5 s for a 3-minute 44.1 kHz stereo file with I, LRA, M, S and both peaks on
 a 2-core machine; this module takes 0.06 to 0.12 s for the same music and 0.19 s for white
 noise, its worst case (``bench/bench_loudness.py``). It uses numba kernels for the
-K-weighting with per-sub-block energy sums, and for the polyphase interpolator, which skips
-any chunk whose provable bound (largest input near the chunk times the L1 norm of the
-filter times the largest parabolic rise, 9/8) cannot beat the running peak; channels run in
-parallel threads. Only per-sub-block energies, filter states and peaks are kept, never the
+K-weighting with per-sub-block energy sums, and for the polyphase interpolator (in
+:mod:`.truepeak`, shared with the mastering ceiling check), which skips any chunk whose
+provable bound (largest input near the chunk times the L1 norm of the filter times the
+largest parabolic rise, 9/8) cannot beat the running peak; channels run in parallel threads. Only per-sub-block energies, filter states and peaks are kept, never the
 audio. The first call in a process loads the compiled kernels from numba's on-disk cache
 (about 0.5 s; compiling them on a fresh install takes about 2 s).
 """
@@ -56,15 +56,13 @@ from functools import lru_cache
 import numpy as np
 from numba import njit
 
+from .truepeak import TP_HALF_TAPS, interpolator, scan_peak
+
 HOP_S = 0.1
 ABSOLUTE_GATE_LUFS = -70.0
 RELATIVE_GATE_LU = -10.0
 LRA_RELATIVE_GATE_LU = -20.0
 OVERSAMPLING = 4
-TP_HALF_TAPS = 12  # taps per phase / 2
-TP_KAISER_BETA = 5.5
-_MAX_PARABOLIC_RISE = 1.125  # a parabola through a local max c >= a, b >= 0 peaks below 9c/8
-_TP_CHUNK = 256
 _PARALLEL_MIN_FRAMES = 1 << 15
 _POOL: ThreadPoolExecutor | None = None
 
@@ -136,18 +134,10 @@ def _k_weighting(sample_rate: int) -> np.ndarray:
     return np.array(shelf + highpass)
 
 
-@lru_cache(maxsize=None)
 def _interpolator() -> tuple[np.ndarray, float]:
-    """Phases 1..3 of the 4x interpolator (``(3, 2 * TP_HALF_TAPS)`` float32) and its bound gain."""
-    m = TP_HALF_TAPS
-    taps = np.arange(-m + 1, m + 1)
-    phases = np.empty((OVERSAMPLING - 1, 2 * m))
-    for p in range(1, OVERSAMPLING):
-        tau = taps - p / OVERSAMPLING
-        h = np.sinc(tau) * np.i0(TP_KAISER_BETA * np.sqrt(1.0 - (tau / m) ** 2))
-        phases[p - 1] = h / h.sum()
-    l1 = max(1.0, float(np.abs(phases).sum(axis=1).max()))
-    return phases.astype(np.float32), l1 * _MAX_PARABOLIC_RISE
+    """The meter's 4x interpolator: :func:`~syncready.analysis.truepeak.interpolator` at
+    :data:`OVERSAMPLING` (branches 1..3, ``(3, 2 * TP_HALF_TAPS)`` float32, and its bound gain)."""
+    return interpolator(OVERSAMPLING)
 
 
 @njit(cache=True, nogil=True)
@@ -173,63 +163,6 @@ def _k_weighted_sums(x, coef, state, cuts, out):  # pragma: no cover - compiled
             acc += w * w
         out[s] = acc
     state[0], state[1], state[2], state[3] = s1, s2, s3, s4
-    return peak
-
-
-@njit(cache=True, nogil=True)
-def _refine(a, c, b):  # pragma: no cover - compiled
-    """Vertex of the parabola through ``a, c, b`` if ``c`` is a local maximum, else ``c``."""
-    d = 2.0 * c - a - b
-    if c >= a and c >= b and d > 0.0:
-        return c + (a - b) * (a - b) / (8.0 * d)
-    return c
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def _true_peak(ext, g, bound_gain, peak):  # pragma: no cover - compiled
-    """Largest refined 4x-interpolated ``|x|`` over the centres ``m .. len(ext) - m - 1`` of
-    ``ext`` (one channel, float32, ``m`` = half the taps), or ``peak`` if nothing beats it."""
-    m = g.shape[1] // 2
-    hi = ext.shape[0] - m
-    a1 = np.empty(_TP_CHUNK, np.float32)
-    a2 = np.empty(_TP_CHUNK, np.float32)
-    a3 = np.empty(_TP_CHUNK, np.float32)
-    for c0 in range(m, hi, _TP_CHUNK):
-        n = min(_TP_CHUNK, hi - c0)
-        near = ext[c0 - m : c0 + n + m]
-        bound = np.float32(0.0)
-        for j in range(near.shape[0]):
-            bound = max(bound, abs(near[j]))
-        if bound * bound_gain <= peak:
-            continue
-        for j in range(n):
-            a1[j] = 0.0
-            a2[j] = 0.0
-            a3[j] = 0.0
-        for t in range(2 * m):
-            h1, h2, h3 = g[0, t], g[1, t], g[2, t]
-            xs = ext[c0 - m + 1 + t : c0 - m + 1 + t + n]
-            for j in range(n):
-                a1[j] += h1 * xs[j]
-                a2[j] += h2 * xs[j]
-                a3[j] += h3 * xs[j]
-        top = np.float32(0.0)
-        for j in range(n):
-            top = max(top, max(abs(a1[j]), max(abs(a2[j]), abs(a3[j]))))
-            top = max(top, abs(ext[c0 + j + 1]))
-        top = max(top, abs(ext[c0]))
-        if top * _MAX_PARABOLIC_RISE <= peak:
-            continue
-        prev = np.float32(0.0)  # phase 3 of the centre before the chunk
-        for t in range(2 * m):
-            prev += g[2, t] * ext[c0 - m + t]
-        prev = abs(prev)
-        for j in range(n):
-            s0, s1, s2 = abs(ext[c0 + j]), abs(a1[j]), abs(a2[j])
-            s3, s4 = abs(a3[j]), abs(ext[c0 + j + 1])
-            peak = max(peak, _refine(prev, s0, s1), _refine(s0, s1, s2),
-                       _refine(s1, s2, s3), _refine(s2, s3, s4))
-            prev = s3
     return peak
 
 
@@ -310,8 +243,8 @@ class LoudnessMeter:
             peak = _k_weighted_sums(row, self._coef, self._filter_state[c], cuts, sums[c])
             self._sample_peak[c] = max(self._sample_peak[c], peak)
             ext = np.concatenate((self._tail[c], row.astype(np.float32, copy=False)))
-            self._true_peak[c] = _true_peak(ext, self._phases, self._bound_gain,
-                                            max(self._true_peak[c], self._sample_peak[c]))
+            self._true_peak[c] = scan_peak(ext, self._phases, self._bound_gain,
+                                           max(self._true_peak[c], self._sample_peak[c]))
             self._tail[c] = ext[-self._tail.shape[1]:]
 
         if self.channels > 1 and n >= _PARALLEL_MIN_FRAMES:
@@ -331,8 +264,8 @@ class LoudnessMeter:
         """Per-channel true peak including the ringing up to ``TP_HALF_TAPS`` samples past the end."""
         zeros = np.zeros(2 * TP_HALF_TAPS, np.float32)
         return np.array([
-            _true_peak(np.concatenate((self._tail[c], zeros)), self._phases, self._bound_gain,
-                       max(self._true_peak[c], self._sample_peak[c]))
+            scan_peak(np.concatenate((self._tail[c], zeros)), self._phases, self._bound_gain,
+                      max(self._true_peak[c], self._sample_peak[c]))
             for c in range(self.channels)
         ])
 
