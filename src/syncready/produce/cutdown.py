@@ -7,9 +7,10 @@ Conventions
 - *Bar method* (the song has a beat grid, :mod:`syncready.produce.bars`): an edit is a lead-in
   of whole beats (half-beats where a beat is longer than the tail's range) taken from before
   its first downbeat, whole bars in *segments* of consecutive source bars, and a *tail* of
-  ``TAIL_MIN_S..TAIL_MAX_S`` after its final downbeat. Segments start at the song's first
-  downbeat or a section start (``START_COST`` for a section start), run forward through the
-  song and are joined at downbeats, so every join keeps the bar position. The path is the
+  ``TAIL_MIN_S..TAIL_MAX_S`` after its final downbeat. The edit starts at the song's first
+  downbeat, a section start (``START_COST``) or, as a last resort, any downbeat
+  (``START_ANYWHERE_COST``); segments run forward through the song and are joined at
+  downbeats, so every join keeps the bar position. The path is the
   cheapest by dynamic programming over (bars played, boundary): each jump costs the bar
   grid's ``jump_cost`` plus ``JUMP_COST``, plus ``PHRASE_SHIFT_COST`` when both sides sit at
   the same non-zero place in their phrase (bars from the section start, modulo 4) or
@@ -20,8 +21,9 @@ Conventions
   ``LEAD_BEAT_COST``.
 - Ending: when the analysis reads the song's ending as a ``ring_out``, the final downbeat is its
   ``last_downbeat`` and the tail is the song's own decay; otherwise the final downbeat is a
-  phrase close before the abrupt stop or the fade (later closes are preferred, up to
-  ``LATE_CLOSE_COST``) and the tail is :func:`syncready.produce.ending.ring_out` of the chord
+  phrase close at least ``HOLD_BEATS`` of a beat before the abrupt stop or the fade (a close
+  ``LATE_CLOSE_BARS`` or more bars before the last one costs ``LATE_CLOSE_COST``, nearer ones
+  proportionally less) and the tail is :func:`syncready.produce.ending.ring_out` of the chord
   struck there. The path either plays into the final downbeat or jumps to it (a "button"
   ending). Either tail decays to ``ending.DECAY_FLOOR_DB`` and ends in silence.
 - *Energy-minima method* (no beat grid): the song's start up to a point ``a`` is joined to the
