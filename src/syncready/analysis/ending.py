@@ -21,7 +21,9 @@ Conventions
   its last hit, so a held level alone cannot tell a fade from a ring-out); a
   ``ring_out`` when it is the decay of the last hit. An *attack* is a rise
   of ``ATTACK_RISE_DB`` within ``ATTACK_SPAN_S`` of the level smoothed over ``ATTACK_SMOOTH_S``. ``start`` is the start of
-  the fade, or the last attack of a ring-out.
+  the fade, or the last attack of a ring-out (or the last beat before its decline when the
+  beat went on after that attack: in a dense, loud master the last hit may not rise above
+  the music before it).
 - ``last_downbeat`` is the last given downbeat at or before ``start`` (None without downbeats).
 """
 
@@ -123,6 +125,9 @@ def classify(levels: Levels, duration_s: float, downbeats: Sequence[float] = (),
             kind, start = "fade", begin
         else:
             kind, start = "ring_out", int(attacks[-1]) if len(attacks) else begin
+            grid = [t for t in (*beats, *downbeats) if start + ATTACK_SPAN_S / frame < (t - levels.ending_start_s) / frame <= begin]
+            if grid:  # the beat went on after the last attack: the last beat before the decline was the last hit
+                start = int(round((max(grid) - levels.ending_start_s) / frame))
     start_s = levels.ending_start_s + start * frame
     before = [d for d in downbeats if d <= start_s + 0.05]
     return Ending(kind, round(start_s, 3), before[-1] if before else None)

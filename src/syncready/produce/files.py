@@ -1,8 +1,8 @@
 """Reading a track for production and writing its edits.
 
-Edits keep the source's sample rate and resolution (24-bit for float or lossy sources,
-16-bit stays 16-bit); converting to a delivery format is :mod:`syncready.produce.master`'s
-job. An output never replaces an input, and replaces an existing file only when asked.
+Edits keep the source's sample rate and are written as 24-bit PCM (a 16-bit source's
+untouched samples stay exact; fades and crossfades keep their resolution); converting to a
+delivery format is :mod:`syncready.produce.master`'s job. An output never replaces an input, and replaces an existing file only when asked.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from ..analysis import Analysis, analyze
 from ..audio import Audio, SourceInfo
 from ..errors import BadInputError
 from ..outputs import atomic_path
+
+EDIT_BIT_DEPTH = 24
 
 
 def load_track(path: str | Path, *, use_cache: bool = True, action: str = "edit") -> tuple[Audio, Analysis]:
@@ -33,15 +35,10 @@ def load_track(path: str | Path, *, use_cache: bool = True, action: str = "edit"
     return audio.load(path), analysis
 
 
-def output_depth(source: SourceInfo | None) -> int:
-    """Bit depth an edit of ``source`` is written at: 16 for 16-bit PCM sources, else 24."""
-    return 16 if source is not None and source.bit_depth == 16 and not source.lossy else 24
-
-
 def write_edit(samples: np.ndarray, like: Audio, out: str | Path, *, protect: list[str | Path], overwrite: bool) -> SourceInfo:
-    """Save ``samples`` (``(channels, frames)``) at ``like``'s rate and resolution."""
+    """Save ``samples`` (``(channels, frames)``) as 24-bit at ``like``'s rate."""
     edit = Audio(samples, like.sample_rate, like.source)
-    return audio.save(edit, out, bit_depth=output_depth(like.source), protect=protect, overwrite=overwrite)
+    return audio.save(edit, out, bit_depth=EDIT_BIT_DEPTH, protect=protect, overwrite=overwrite)
 
 
 def write_unchanged(path: str | Path, sound: Audio, out: str | Path, *, overwrite: bool) -> None:
