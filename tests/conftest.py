@@ -30,3 +30,11 @@ def sine(freq: float, seconds: float, sample_rate: int = 48000, *, dbfs: float =
     t = np.arange(round(seconds * sample_rate)) / sample_rate
     x = 10 ** (dbfs / 20) * np.sin(2 * np.pi * freq * t)
     return np.tile(x, (channels, 1)).astype(np.float32)
+
+
+def write_wav(path, samples, sample_rate: int = 44100):
+    """Write float samples ``(channels, frames)`` as a 24-bit WAV (replacing any file there); returns ``path``."""
+    from syncready.audio import Audio, save
+
+    save(Audio(np.asarray(samples, np.float32), sample_rate), path, overwrite=True)
+    return path

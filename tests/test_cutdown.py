@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import music_like
+from conftest import music_like, write_wav as write
 from syncready.analysis import analyze
 from syncready.analysis.levels import SOUND_DBFS
-from syncready.audio import Audio, load, save
+from syncready.audio import load
 from syncready.demo import CHORDS, SAMPLE_RATE, _hz, synthesize
 from syncready.errors import BadInputError, UsageError
 from syncready.produce.bars import open_source
@@ -37,11 +37,6 @@ def ringing(bars: int = 16, seed: int = 3, decay_s: float = 4.0) -> np.ndarray:
     end[: len(hit)] += 0.6 * np.sin(2 * np.pi * (50 * hit + 2 * (1 - np.exp(-hit * 30)))) * np.exp(-hit * 12)
     x = np.concatenate([x, np.tile(end, (2, 1))], axis=1)
     return (0.8 * x / np.abs(x).max()).astype(np.float32)
-
-
-def write(path, samples: np.ndarray, rate: int = SAMPLE_RATE):
-    save(Audio(np.asarray(samples, np.float32), rate), path, overwrite=True)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -6,18 +6,14 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import music_like
+from conftest import music_like, write_wav as write
 from syncready.analysis import analyze
-from syncready.audio import Audio, save
 from syncready.demo import SAMPLE_RATE, synthesize
 from syncready.errors import UsageError
 from syncready.produce.cutdown import CLICK_EXCESS_MAX_DB, join_step_db, rms, to_db
 from syncready.produce.loop import LEVEL_STEP_MAX_DB, make_loop
 
 
-def write(path, samples):
-    save(Audio(np.asarray(samples, np.float32), SAMPLE_RATE), path, overwrite=True)
-    return path
 
 
 @pytest.fixture

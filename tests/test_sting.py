@@ -6,18 +6,14 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from conftest import music_like
+from conftest import music_like, write_wav as write
 from syncready.analysis import analyze
-from syncready.audio import Audio, save
 from syncready.demo import SAMPLE_RATE, synthesize
 from syncready.errors import UsageError
 from syncready.produce.bars import open_source
 from syncready.produce.sting import hits, make_sting
 
 
-def write(path, samples):
-    save(Audio(np.asarray(samples, np.float32), SAMPLE_RATE), path, overwrite=True)
-    return path
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from conftest import write_wav as write
 from syncready.analysis import analyze
-from syncready.audio import Audio, save
 from syncready.checks.profile import load as load_profile
 from syncready.demo import SAMPLE_RATE as SR
 from syncready.demo import synthesize
@@ -26,9 +26,6 @@ def syncready(*args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "syncready", *map(str, args)], capture_output=True, text=True, timeout=300)
 
 
-def write(path, x: np.ndarray):
-    save(Audio(x.astype(np.float32), SR), path)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ in the key names (``_lufs``, ``_lu``, ``_dbtp``, ``_dbfs``, ``_db``, ``_s``, ``_
 
 from __future__ import annotations
 
-import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources

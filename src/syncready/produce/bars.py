@@ -39,7 +39,7 @@ from ..analysis.spectral import SpectralFrames, spectral_frames
 from ..analysis.structure import bar_features, self_similarity
 from ..audio import Audio
 from ..errors import BadInputError
-from .ending import PHRASE_BARS
+from .ending import PHRASE_BARS, phrase_positions, section_starts
 
 FEATURE_RATE = 11025
 ENERGY_DB_SCALE = 6.0
@@ -149,14 +149,13 @@ class EditSource:
             spectra.times, spectra.chroma, spectra.bands, spectra.power, times[:-1], float(times[-1]))
         distance = 1.0 - self_similarity(harmony, timbre)
         distance += np.abs(energy[:, None] - energy[None, :]) / ENERGY_DB_SCALE
-        starts = _section_starts(times, [s.start for s in music.sections])
-        owner = starts[np.searchsorted(starts, np.arange(len(times)), side="right") - 1]
+        starts = section_starts(times, [s.start for s in music.sections])
         return BarGrid(
             times=times,
             frames=frames_,
             meter=music.meter or 4,
             beat_s=60.0 / music.tempo_bpm,
-            phrase_pos=np.arange(len(times)) - owner,
+            phrase_pos=phrase_positions(times, starts),
             section_starts=starts,
             energy_db=energy,
             jump_cost=_jump_costs(distance),
@@ -198,12 +197,6 @@ def window(samples: np.ndarray, start: int, stop: int) -> np.ndarray:
     if hi > lo:
         out[:, lo - start : hi - start] = samples[:, lo:hi]
     return out
-
-
-def _section_starts(times: np.ndarray, section_starts_s: list[float]) -> np.ndarray:
-    """Boundaries nearest to the section starts (0 always included), unique and ascending."""
-    found = {0} | {int(np.argmin(np.abs(times - s))) for s in section_starts_s[1:]}
-    return np.array(sorted(found), dtype=int)
 
 
 def _jump_costs(distance: np.ndarray) -> np.ndarray:

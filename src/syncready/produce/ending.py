@@ -91,18 +91,25 @@ def beat_length(music: Music) -> float:
     return 60.0 / music.tempo_bpm if music.tempo_bpm else NO_BEAT_S
 
 
+def section_starts(downbeats: np.ndarray, section_starts_s: list[float]) -> np.ndarray:
+    """Indices of the downbeats nearest to the section starts (0 always included), unique, ascending."""
+    found = {0} | {int(np.argmin(np.abs(downbeats - s))) for s in section_starts_s[1:]}
+    return np.array(sorted(found), dtype=int)
+
+
+def phrase_positions(downbeats: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Bars from the start of each downbeat's section (``starts`` from :func:`section_starts`)."""
+    index = np.arange(len(downbeats))
+    return index - starts[np.searchsorted(starts, index, side="right") - 1]
+
+
 def phrase_closes(music: Music, before_s: float) -> list[float]:
     """Downbeats at or before ``before_s`` that close a phrase (see the module notes), ascending."""
-    tol = 0.25 * beat_length(music)
-    downbeats = [d for d in music.downbeats if d <= before_s]
-    closes = []
-    for d in downbeats:
-        section = _section_at(music.sections, d + tol)
-        start = section.start - tol if section else (music.downbeats[0] - tol if music.downbeats else 0.0)
-        bar = sum(1 for x in music.downbeats if start <= x < d - tol)
-        if bar % PHRASE_BARS == 0:
-            closes.append(d)
-    return closes
+    downbeats = np.asarray(music.downbeats, dtype=float)
+    if not len(downbeats):
+        return []
+    position = phrase_positions(downbeats, section_starts(downbeats, [s.start for s in music.sections]))
+    return [float(d) for d, k in zip(downbeats, position) if d <= before_s and k % PHRASE_BARS == 0]
 
 
 def _section_at(sections: list[Section], t: float) -> Section | None:
