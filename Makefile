@@ -22,6 +22,8 @@ test: install
 bench: install corpus-deps
 	$(BIN)/python bench/bench_loudness.py
 	$(BIN)/python bench/bench_check.py
+	$(BIN)/python bench/bench_master.py
+	$(BIN)/python bench/bench_edits.py
 	$(BIN)/python bench/accuracy/run.py
 
 # The accuracy benchmark's General MIDI soundfont (and portaudio for tinysoundfont's pyaudio),
