@@ -55,7 +55,7 @@ from ..audio import Audio, SourceInfo
 from ..checks.profile import Profile
 from ..errors import BadInputError, SyncreadyError, UsageError
 from ..outputs import atomic_path, guard
-from .limiter import GlueSettings, Limiter, LimiterSettings, glue as glue_compress
+from .limiter import GlueSettings, Limiter, LimiterSettings, glue as glue_compress, reduction_db
 
 __all__ = [
     "AIM_LU",
@@ -414,10 +414,10 @@ def _loudest_drive(limiter: Limiter, drive: float, threshold: float, max_gr_db: 
     by bisection (the damage only grows with the drive)."""
     duration = limiter.samples.shape[1] / limiter.sample_rate
     low, high = drive - max_gr_db - 20.0, drive
-    for _ in range(16):
+    for _ in range(12):
         mid = 0.5 * (low + high)
-        limited = limiter.run(mid, threshold)
-        if limited.gain_reduction_max_db <= max_gr_db and limited.above_1db_s <= share_max * duration:
+        deepest, above = reduction_db(limiter.log_gain(mid, threshold), limiter.sample_rate)
+        if deepest <= max_gr_db and above <= share_max * duration:
             low = mid
         else:
             high = mid
