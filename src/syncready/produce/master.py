@@ -53,7 +53,7 @@ from ..analysis.loudness import measure
 from ..analysis.truepeak import true_peak
 from ..audio import Audio, SourceInfo
 from ..checks.profile import Profile
-from ..errors import BadInputError, SyncreadyError, UsageError
+from ..errors import BadInputError, ContractError, UsageError
 from ..outputs import atomic_path, guard
 from .limiter import GlueSettings, Limiter, LimiterSettings, glue as glue_compress, reduction_db
 
@@ -94,17 +94,13 @@ TILT_PIVOT_HZ = 1000.0
 _PREMASTER_EDGE_DB = 3.0  # a one-sided premaster window: aim this far inside its bound
 
 
-class TargetUnreachable(SyncreadyError):
-    """The loudness target needs more limiting than allowed; nothing was written."""
+class TargetUnreachable(ContractError):
+    """The loudness target needs more limiting than allowed; nothing was written (exit code 1)."""
 
     def __init__(self, message: str, *, target_lufs: float, reachable_lufs: float | None):
         super().__init__(message)
         self.target_lufs = target_lufs
         self.reachable_lufs = reachable_lufs
-
-
-class ContractError(SyncreadyError):
-    """The written master missed the profile (it has been deleted)."""
 
 
 @dataclass(frozen=True)
