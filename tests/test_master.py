@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import music_like
+from conftest import music_like, write_wav
 
 from syncready.analysis.loudness import measure
 from syncready.analysis.truepeak import true_peak
@@ -175,3 +175,12 @@ def test_glue_and_tilt_in_memory(tmp_path):
     assert out.sample_rate == 48000 and result.output_path is None
     assert result.glue_gain_reduction_max_db > 0.0 and result.tilt_db == 2.0
     assert abs(result.integrated_lufs + 14.0) <= 0.2 and result.true_peak_dbtp <= -1.0
+
+
+def test_master_removes_a_dc_offset_the_check_flags(tmp_path):
+    x = music_like(6, 48000) * 0.5 + 0.02  # -34 dBFS of DC on both channels
+    src = write_wav(tmp_path / "dc.wav", x, 48000)
+    r = master(src, profiles.load("sync-library"), tmp_path / "m.wav")
+    assert r.changed and r.dc_offset_removed_dbfs == pytest.approx(-34.0, abs=0.5)
+    y, _ = sf.read(tmp_path / "m.wav", always_2d=True)
+    assert np.abs(y.mean(axis=0)).max() < 10 ** (-60 / 20)

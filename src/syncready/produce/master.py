@@ -4,7 +4,8 @@ What happens, in order
 ----------------------
 1. The track is read (:func:`syncready.audio.load` validates it) and resampled to the
    profile's delivery rate *before* anything else: resampling after the limiter would make
-   new inter-sample peaks.
+   new inter-sample peaks. A static DC offset above the profile's ``dc_offset_max_dbfs`` is
+   removed (each channel's mean subtracted); the input figures are measured after that.
 2. Already compliant (integrated loudness within the tolerance, true peak under the
    ceiling, or the sample-peak window of a premaster) and neither glue nor tilt asked for:
    the audio is left alone. :func:`master` copies the input's bytes when its format is
@@ -138,6 +139,8 @@ class MasterResult:
     integrated_lufs, true_peak_dbtp, sample_peak_dbfs, lra_lu : float or None
         The output as measured (the written file for :func:`master`): integrated loudness,
         true peak at 8x, sample peak, loudness range.
+    dc_offset_removed_dbfs : float or None
+        The largest channel mean removed (a static DC offset), dBFS; None when there was none.
     """
 
     input_path: str | None
@@ -160,6 +163,7 @@ class MasterResult:
     true_peak_dbtp: float | None
     sample_peak_dbfs: float | None
     lra_lu: float | None
+    dc_offset_removed_dbfs: float | None = None
 
 
 @dataclass(frozen=True)
@@ -311,18 +315,34 @@ def master_audio(
         The loop could not meet the profile.
     """
     rate = profile.delivery.sample_rate
-    converted = audio_io.resample(audio, rate)
+    converted, dc_dbfs = _remove_dc(audio_io.resample(audio, rate), profile.signal.dc_offset_max_dbfs)
     before = _level(converted.samples, rate)
     if (error := _silent(before, audio)) is not None:
         raise error
     as_is = _as_delivered(audio.source, profile)
     if not glue and tilt_db == 0.0 and not _broken(before, profile, margin_db=0.0 if as_is else CONVERT_MARGIN_DB):
         reason = f"already meets {profile.name}" + ("" if as_is else f"; converted to {_delivery_format(profile)} without gain change")
-        return converted, _result(profile, audio, before, before, changed=False, reason=reason)
+        if dc_dbfs is not None:
+            reason += f"; removed a DC offset of {dc_dbfs:.1f} dBFS"
+        return converted, _result(profile, audio, before, before, changed=dc_dbfs is not None, reason=reason,
+                                  dc_offset_removed_dbfs=dc_dbfs)
     if not profile.delivery.mastered:
-        return _premaster(converted, profile, audio, before)
-    return _master(converted, profile, audio, before, glue=glue, tilt_db=tilt_db,
-                   max_gain_reduction_db=max_gain_reduction_db, settings=limiter)
+        x, result = _premaster(converted, profile, audio, before)
+    else:
+        x, result = _master(converted, profile, audio, before, glue=glue, tilt_db=tilt_db,
+                            max_gain_reduction_db=max_gain_reduction_db, settings=limiter)
+    return x, dataclasses.replace(result, dc_offset_removed_dbfs=dc_dbfs)
+
+
+def _remove_dc(x: Audio, limit_dbfs: float) -> tuple[Audio, float | None]:
+    """``x`` less each channel's mean when the largest mean is above ``limit_dbfs`` (the
+    profile's DC limit: a static offset wastes headroom and clicks at edits), and that mean
+    in dBFS (None when nothing was removed)."""
+    mean = x.samples.mean(axis=1, dtype=np.float64)
+    worst = float(np.abs(mean).max())
+    if worst <= 10 ** (limit_dbfs / 20):
+        return x, None
+    return Audio(x.samples - mean[:, None].astype(np.float32), x.sample_rate, x.source), round(20 * math.log10(worst), 1)
 
 
 def _premaster(x: Audio, profile: Profile, audio: Audio, before: _Level) -> tuple[Audio, MasterResult]:
