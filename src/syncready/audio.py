@@ -64,6 +64,7 @@ import av
 import numpy as np
 import soundfile as sf
 import soxr
+from numba import njit
 
 from syncready.errors import BadInputError, UsageError
 from syncready.outputs import atomic_path
@@ -775,16 +776,37 @@ def _quantise(
 
     32: float32 unchanged. 16: int16 codes. 24: the 24-bit codes in the top three
     bytes of int32 (libsndfile keeps the top 24 bits). With ``rng``, TPDF dither of
-    +-1 LSB is added before rounding; clipping to the code range comes last.
+    +-1 LSB is added before rounding to every sample that is not already an exact code
+    (an edit's untouched stretches keep their codes); clipping to the code range comes
+    last. The dither comes from a xorshift generator seeded by ``rng``, in one compiled pass.
     """
     if bit_depth == 32:
         return chunk
-    scale = float(2 ** (bit_depth - 1))
-    scaled = chunk.astype(np.float64) * scale
-    if rng is not None:  # only samples between codes need dither: an exact code stays exact
-        noise = rng.random(scaled.shape) - rng.random(scaled.shape)
-        scaled += np.where(scaled == np.rint(scaled), 0.0, noise)
-    codes = np.clip(np.rint(scaled), -scale, scale - 1)
+    seed = np.uint64(rng.integers(1, 2**63)) if rng is not None else np.uint64(0)
+    codes = np.empty(chunk.shape, np.int32)
+    _dither_round(np.ascontiguousarray(chunk, dtype=np.float32), float(2 ** (bit_depth - 1)), seed, codes)
     if bit_depth == 16:
         return codes.astype(np.int16)
-    return codes.astype(np.int32) << 8
+    return codes << 8
+
+
+@njit(cache=True, nogil=True)
+def _dither_round(x, scale, seed, out):  # pragma: no cover - compiled
+    """``out = clip(rint(x * scale + d), -scale, scale - 1)``, ``d`` TPDF of +-1 LSB (the
+    difference of two uniforms from xorshift64*) for samples off the grid; seed 0: no dither."""
+    state = seed
+    lo, hi = -scale, scale - 1.0
+    for c in range(x.shape[0]):
+        for i in range(x.shape[1]):
+            v = np.float64(x[c, i]) * scale
+            r = np.rint(v)
+            if seed != 0 and v != r:
+                pair = 0.0
+                for k in range(2):
+                    state ^= state >> np.uint64(12)
+                    state ^= state << np.uint64(25)
+                    state ^= state >> np.uint64(27)
+                    u = np.float64((state * np.uint64(2685821657736338717)) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+                    pair += u if k == 0 else -u
+                r = np.rint(v + pair)
+            out[c, i] = np.int32(min(max(r, lo), hi))
