@@ -68,6 +68,7 @@ from numba import njit
 
 from syncready.errors import BadInputError, UsageError
 from syncready.outputs import atomic_path
+from syncready.workers import per_channel
 
 __all__ = [
     "LOSSY_CODECS",
@@ -663,10 +664,9 @@ def resample(audio: Audio, sample_rate: int) -> Audio:
         return audio
     if int(sample_rate) != sample_rate or sample_rate <= 0:
         raise ValueError(f"sample_rate must be a positive integer, got {sample_rate}")
-    out = soxr.resample(
-        np.ascontiguousarray(audio.samples.T), audio.sample_rate, int(sample_rate), quality="VHQ"
-    )
-    return Audio(np.ascontiguousarray(out.T), int(sample_rate), audio.source)
+    rows = per_channel(lambda c: soxr.resample(audio.samples[c], audio.sample_rate, int(sample_rate), quality="VHQ"),
+                       audio.channels)
+    return Audio(np.stack(rows), int(sample_rate), audio.source)
 
 
 # --------------------------------------------------------------------------- writing

@@ -47,15 +47,14 @@ audio. The first call in a process loads the compiled kernels from numba's on-di
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from numba import njit
 
+from ..workers import per_channel
 from .truepeak import TP_HALF_TAPS, interpolator, scan_peak
 
 HOP_S = 0.1
@@ -64,7 +63,6 @@ RELATIVE_GATE_LU = -10.0
 LRA_RELATIVE_GATE_LU = -20.0
 OVERSAMPLING = 4
 _PARALLEL_MIN_FRAMES = 1 << 15
-_POOL: ThreadPoolExecutor | None = None
 
 
 @dataclass
@@ -166,14 +164,6 @@ def _k_weighted_sums(x, coef, state, cuts, out):  # pragma: no cover - compiled
     return peak
 
 
-def _pool() -> ThreadPoolExecutor:
-    """The shared worker threads that run the (GIL-free) kernels of each channel."""
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="loudness")
-    return _POOL
-
-
 def _db(amplitude: float) -> float | None:
     """Peak level in dB (``None`` for zero)."""
     return 20.0 * float(np.log10(amplitude)) if amplitude > 0.0 else None
@@ -248,7 +238,7 @@ class LoudnessMeter:
             self._tail[c] = ext[-self._tail.shape[1]:]
 
         if self.channels > 1 and n >= _PARALLEL_MIN_FRAMES:
-            list(_pool().map(run, range(self.channels)))
+            per_channel(run, self.channels)
         else:
             for c in range(self.channels):
                 run(c)

@@ -24,11 +24,12 @@ the caller does not care about (:func:`peak_envelope`). Channels run in parallel
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
 from numba import njit
+
+from ..workers import per_channel
 
 __all__ = ["TP_HALF_TAPS", "TP_KAISER_BETA", "interpolator", "peak_envelope", "scan_peak", "true_peak"]
 
@@ -191,14 +192,6 @@ def _channels(samples: np.ndarray) -> np.ndarray:
     return samples
 
 
-def _per_channel(run, channels: int) -> list:
-    """``run(c)`` for every channel, in parallel threads when there are several."""
-    if channels == 1:
-        return [run(0)]
-    with ThreadPoolExecutor(max_workers=channels) as pool:
-        return list(pool.map(run, range(channels)))
-
-
 def true_peak(samples: np.ndarray, sample_rate: int, oversample: int = 8) -> float:
     """Largest true-peak magnitude over all channels, linear.
 
@@ -227,7 +220,7 @@ def true_peak(samples: np.ndarray, sample_rate: int, oversample: int = 8) -> flo
         ext = np.concatenate((pad, samples[c].astype(np.float32, copy=False), pad))
         return float(scan_peak(ext, g, bound_gain, np.float32(0.0)))
 
-    return max(_per_channel(run, samples.shape[0]), default=0.0)
+    return max(per_channel(run, samples.shape[0]), default=0.0)
 
 
 def peak_envelope(samples: np.ndarray, oversample: int = 4, floor: float = 0.0) -> np.ndarray:
@@ -262,7 +255,7 @@ def peak_envelope(samples: np.ndarray, oversample: int = 4, floor: float = 0.0) 
         _envelope(ext, g, bound_gain, np.float32(floor), env)
         return env
 
-    envelopes = _per_channel(run, samples.shape[0])
+    envelopes = per_channel(run, samples.shape[0])
     linked = envelopes[0]
     for env in envelopes[1:]:
         np.maximum(linked, env, out=linked)
