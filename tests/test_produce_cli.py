@@ -41,6 +41,8 @@ def test_fix_repairs_what_the_check_found(fixed, raw):
                   "format.sample_rate", "format.bit_depth"):
         assert after[check] == "pass", check
     assert [f["check"] for f in doc["not_fixed"]] == ["spectrum.bandwidth"]
+    assert after["spectrum.bandwidth"] == "warn"  # resampling to 48 kHz does not hide the 16 kHz cliff
+    assert after["loudness.level_jump"] == "pass"  # the new ring-out is a deliberate drop, not a jump
     assert (out / "raw-fixed.wav").is_file() and (out / "raw-fix.html").is_file()
     html = (out / "raw-fix.html").read_text()
     assert "Before" in html and "After" in html and html.count("<svg") >= 8

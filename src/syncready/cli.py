@@ -150,9 +150,13 @@ def list_profiles(
 def demo(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the demo outputs.")] = Path("syncready-demo"),
 ) -> None:
-    """Make a synthetic 'raw AI export' with typical faults, check it, and write the reports."""
+    """Make a synthetic 'raw AI export' with typical faults, check it, fix it, cut it down and loop it."""
     from .checks import profile as profiles
+    from .deliver.report import render_fix
     from .demo import make_demo_track
+    from .produce.cutdown import cutdowns
+    from .produce.fix import fix
+    from .produce.loop import make_loop
     from .qc import check_file, document
 
     output.mkdir(parents=True, exist_ok=True)
@@ -161,10 +165,24 @@ def demo(
     prof = profiles.load("sync-library")
     result = check_file(track, prof, use_cache=False)
     doc = document(result)
-    _print_report(Console(), doc)
+    console = Console()
+    _print_report(console, doc)
     _guarded(lambda: _write(output / "check.json", json.dumps(doc, indent=2), [track]))
     _guarded(lambda: _write_html([result], output / "check.html", [track], prof))
-    err.print(f"\nDemo outputs are in [bold]{output.resolve()}[/]: raw-ai-export.wav, check.json, check.html")
+
+    console.print("\n[bold]syncready fix[/]: end -> trim -> master, then the check again")
+    fixed = _guarded(lambda: fix(track, prof, output, overwrite=True))
+    for step in fixed.steps:
+        console.print(f"  {step['step']}: {step['note']}", highlight=False, markup=False)
+    after = document(fixed.after)
+    _print_report(console, after)
+    _guarded(lambda: _write(output / "raw-ai-export-fix.html", render_fix(fixed.before, fixed.after, fixed.steps, prof), [track]))
+    cuts = _guarded(lambda: cutdowns(fixed.output, [15, 6], output / "cuts", overwrite=True))
+    looped = _guarded(lambda: make_loop(fixed.output, 4, output / "loop-4bars.wav", overwrite=True))
+    for made in (*cuts, looped):
+        console.print(f"  made {made.path} ({made.duration_s:.3f} s)", highlight=False)
+    err.print(f"\nDemo outputs are in [bold]{output.resolve()}[/]: raw-ai-export.wav, check.json, check.html, "
+              "raw-ai-export-fixed.wav, raw-ai-export-fix.html, cuts/, loop-4bars.wav")
 
 
 def _emit(docs: list[dict], results: list, json_out: str | None, html_out: Path | None, inputs: list[Path], prof) -> None:

@@ -27,7 +27,7 @@ from .music import Downmix, Music, analyze_music
 from .spectrum import Spectrum, SpectrumMeter
 from .stereo import Stereo, StereoMeter
 
-ANALYSIS_VERSION = "4"
+ANALYSIS_VERSION = "5"
 BLOCK_FRAMES = 1024  # analysis frames per streamed block (about 10 s)
 
 

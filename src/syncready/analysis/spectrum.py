@@ -8,7 +8,9 @@ Conventions
 - The *cutoff* is the highest frequency where the smoothed spectrum falls off a cliff: the
   mean level in the 800 Hz below it is at least ``CLIFF_DB`` above the loudest level
   anywhere above it. MP3/AAC encoders and generators with a low internal rate leave such
-  a cliff (often at 11, 16, 19 kHz); natural roll-off and acoustic instruments do not.
+  a cliff (often at 11, 16, 19 kHz); natural roll-off and acoustic instruments do not. The
+  level below the cliff must be content (within ``CONTENT_RANGE_DB`` of the spectrum's
+  peak): the edge of a resampler's passband under a quantisation-noise floor is not one.
 - ``bandwidth_hz`` is the cutoff when there is one, otherwise the Nyquist frequency.
 """
 
@@ -23,6 +25,7 @@ from .frames import moving_average
 NFFT = 4096
 MAX_FRAMES = 500
 CLIFF_DB = 25.0
+CONTENT_RANGE_DB = 80.0  # a cliff counts only below content within this of the spectrum's peak
 SMOOTH_HZ = 100.0
 REPORT_POINTS = 400
 
@@ -87,7 +90,7 @@ class SpectrumMeter:
 
 
 def find_cutoff(freqs: np.ndarray, level_db: np.ndarray) -> float | None:
-    """Highest frequency (Hz) where ``level_db`` drops by ``CLIFF_DB`` and stays down.
+    """Highest frequency (Hz) where ``level_db`` drops by ``CLIFF_DB`` from content and stays down.
 
     Parameters
     ----------
@@ -104,8 +107,9 @@ def find_cutoff(freqs: np.ndarray, level_db: np.ndarray) -> float | None:
     above_max = np.maximum.accumulate(level_db[:top][::-1])[::-1]
     csum = np.concatenate(([0.0], np.cumsum(level_db)))
     idx = np.arange(below, top - guard)
-    drop = (csum[idx] - csum[idx - below]) / below - above_max[idx + guard]
-    hits = np.flatnonzero((drop >= CLIFF_DB) & (freqs[idx] >= 2000))
+    content = (csum[idx] - csum[idx - below]) / below
+    drop = content - above_max[idx + guard]
+    hits = np.flatnonzero((drop >= CLIFF_DB) & (freqs[idx] >= 2000) & (content >= level_db.max() - CONTENT_RANGE_DB))
     if not len(hits):
         return None
     # the highest run of hits spans the cliff; its steepest point is the cutoff

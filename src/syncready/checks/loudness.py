@@ -92,10 +92,17 @@ def loudness_range(a: Analysis, p: Profile) -> list[Finding]:
 
 
 def level_jumps(a: Analysis, p: Profile) -> list[Finding]:
-    """Sudden level jumps: short-term loudness changing by more than the limit within a window."""
+    """Sudden level jumps: short-term loudness changing by more than the limit within a window.
+
+    A deliberate ending (a ring-out or a fade) is meant to fall away: only windows that end
+    before it starts count.
+    """
     L, limit, window = a.loudness, p.signal.level_jump_max_lu, p.signal.level_jump_window_s
     steps = max(1, round(window / L.hop_s))
     series = np.array([np.nan if v is None else v for v in L.short_term_lufs], dtype=float)
+    ending = a.music.ending
+    if ending.type in ("ring_out", "fade") and ending.start is not None:
+        series = series[: max(0, int(ending.start / L.hop_s))]
     if len(series) <= steps:
         return []
     change = series[steps:] - series[:-steps]
