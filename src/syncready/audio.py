@@ -782,9 +782,12 @@ def _quantise(
     """
     if bit_depth == 32:
         return chunk
-    seed = np.uint64(rng.integers(1, 2**63)) if rng is not None else np.uint64(0)
+    channels = chunk.shape[0]
+    seeds = rng.integers(1, 2**63, size=channels, dtype=np.uint64) if rng is not None else np.zeros(channels, np.uint64)
     codes = np.empty(chunk.shape, np.int32)
-    _dither_round(np.ascontiguousarray(chunk, dtype=np.float32), float(2 ** (bit_depth - 1)), seed, codes)
+    x = np.ascontiguousarray(chunk, dtype=np.float32)
+    scale = float(2 ** (bit_depth - 1))
+    per_channel(lambda c: _dither_round(x[c], scale, seeds[c], codes[c]), channels)
     if bit_depth == 16:
         return codes.astype(np.int16)
     return codes << 8
@@ -792,21 +795,21 @@ def _quantise(
 
 @njit(cache=True, nogil=True)
 def _dither_round(x, scale, seed, out):  # pragma: no cover - compiled
-    """``out = clip(rint(x * scale + d), -scale, scale - 1)``, ``d`` TPDF of +-1 LSB (the
-    difference of two uniforms from xorshift64*) for samples off the grid; seed 0: no dither."""
+    """``out = clip(rint(x * scale + d), -scale, scale - 1)`` for one channel, ``d`` TPDF of
+    +-1 LSB (the difference of two uniforms from xorshift64*) for samples off the grid;
+    seed 0: no dither."""
     state = seed
     lo, hi = -scale, scale - 1.0
-    for c in range(x.shape[0]):
-        for i in range(x.shape[1]):
-            v = np.float64(x[c, i]) * scale
-            r = np.rint(v)
-            if seed != 0 and v != r:
-                pair = 0.0
-                for k in range(2):
-                    state ^= state >> np.uint64(12)
-                    state ^= state << np.uint64(25)
-                    state ^= state >> np.uint64(27)
-                    u = np.float64((state * np.uint64(2685821657736338717)) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-                    pair += u if k == 0 else -u
-                r = np.rint(v + pair)
-            out[c, i] = np.int32(min(max(r, lo), hi))
+    for i in range(x.shape[0]):
+        v = np.float64(x[i]) * scale
+        r = np.rint(v)
+        if seed != 0 and v != r:
+            pair = 0.0
+            for k in range(2):
+                state ^= state >> np.uint64(12)
+                state ^= state << np.uint64(25)
+                state ^= state >> np.uint64(27)
+                u = np.float64((state * np.uint64(2685821657736338717)) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+                pair += u if k == 0 else -u
+            r = np.rint(v + pair)
+        out[i] = np.int32(min(max(r, lo), hi))
