@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from .errors import BadInputError, ContractError, SyncreadyError
+from .errors import BadInputError, ContractError, SyncreadyError, UsageError
 
 app = typer.Typer(
     name="syncready",
@@ -55,6 +55,7 @@ def check(
     json_out: Annotated[Optional[str], typer.Option("--json", help="Write the JSON report to PATH, or '-' for stdout.", metavar="PATH|-")] = None,
     html_out: Annotated[Optional[Path], typer.Option("--html", help="Write a self-contained HTML report (a folder when several files are checked).", metavar="PATH")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-analyse even when a cached analysis exists.")] = False,
+    stems: Annotated[Optional[Path], typer.Option("--stems", help="Also check this folder of stems against the track (one track only).", metavar="DIR")] = None,
 ) -> None:
     """Measure tracks against a delivery profile and say what fails, where, and how to fix it.
 
@@ -66,11 +67,14 @@ def check(
     prof = _guarded(lambda: profiles.load(profile))
     to_stdout = json_out == "-"
     inputs = list(files)
+    if stems is not None and len(inputs) != 1:
+        err.print("[bold red]error[/]: --stems checks one track: give exactly one file", highlight=False)
+        raise typer.Exit(EXIT_BAD)
     docs, results, worst = [], [], EXIT_OK
     with _progress(len(inputs)) as progress:
         task = progress.add_task("checking", total=len(inputs)) if progress else None
         for path in inputs:
-            doc, result, code = _check_one(path, prof, use_cache=not no_cache, show=len(inputs) == 1 and not to_stdout)
+            doc, result, code = _check_one(path, prof, use_cache=not no_cache, show=len(inputs) == 1 and not to_stdout, stems=stems)
             docs.append(doc)
             results += [result] if result else []
             worst = max(worst, code)
@@ -197,13 +201,17 @@ def _emit(docs: list[dict], results: list, json_out: str | None, html_out: Path 
         _guarded(lambda: _write_html(results, html_out, inputs, prof))
 
 
-def _check_one(path: Path, prof, *, use_cache: bool, show: bool):
-    """Check one file: its JSON document, its CheckResult (None if unreadable), its exit code."""
+def _check_one(path: Path, prof, *, use_cache: bool, show: bool, stems: Path | None = None):
+    """Check one file (and its stems folder): its JSON document, its CheckResult (None if
+    unreadable), its exit code."""
     from .qc import check_file, document, error_document
+    from .stems.check import check_delivery
 
     try:
         result = check_file(path, prof, use_cache=use_cache)
-    except BadInputError as exc:
+        if stems is not None:
+            result.report.findings += check_delivery(path, stems, prof)
+    except (BadInputError, UsageError) as exc:
         err.print(f"[bold red]error[/]: {exc}", highlight=False)
         return error_document(path, prof.name, str(exc)), None, EXIT_BAD
     doc = document(result)
@@ -312,7 +320,7 @@ def _guarded(action):
         raise typer.Exit(EXIT_FAIL if isinstance(exc, ContractError) else EXIT_BAD) from None
 
 
-from . import cli_produce  # noqa: E402,F401  (registers the production commands on `app`)
+from . import cli_produce, cli_stems  # noqa: E402,F401  (register the production and stem commands on `app`)
 
 
 def main() -> None:

@@ -78,6 +78,17 @@ class MusicLimits:
 
 
 @dataclass(frozen=True)
+class StemLimits:
+    """What ``check --stems`` and ``stems check`` ask of a stem set; severities as in music."""
+
+    required: str = "info"  # severity when a delivery comes without stems
+    null_max_db: float = -60.0  # residual of mix - sum(stems) re the mix: passes at or below
+    null_fail_db: float = -30.0  # fails above; warns in between
+    offset_max_ms: float = 0.5
+    instrumental: str = "info"  # severity when a vocal track has no instrumental version
+
+
+@dataclass(frozen=True)
 class Profile:
     """A named delivery profile."""
 
@@ -87,11 +98,13 @@ class Profile:
     loudness: LoudnessTargets = field(default_factory=LoudnessTargets)
     signal: SignalLimits = field(default_factory=SignalLimits)
     music: MusicLimits = field(default_factory=MusicLimits)
+    stems: StemLimits = field(default_factory=StemLimits)
     source: str = ""
 
 
 DEFAULT_PROFILE = "sync-library"
-_SECTIONS = {"delivery": Delivery, "loudness": LoudnessTargets, "signal": SignalLimits, "music": MusicLimits}
+_SECTIONS = {"delivery": Delivery, "loudness": LoudnessTargets, "signal": SignalLimits, "music": MusicLimits,
+             "stems": StemLimits}
 
 
 def available() -> list[str]:
