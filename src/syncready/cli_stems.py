@@ -124,10 +124,11 @@ def stems_split(
     prof = _guarded(lambda: profiles.load(profile))
     r = _guarded(lambda: split(mix, output, backend=backend, model=model, overwrite=force))
     made = [Path(s["path"]) for s in r.stems]
-    null = check_set(load_set(mix, made), prof).null
+    checked = check_set(load_set(mix, made), prof)
     lines = [f"wrote {p}" for p in made] + [f"  {n}" for n in r.notes]
-    lines.append(f"null test: the stems sum to the mix within {null.raw_db:.1f} dB")
-    _report(r, json_out, lines, [mix], {**to_jsonable(r), "null": to_jsonable(null)})
+    lines += [f"  {f.check} {f.severity}: {f.message}" for f in checked.report.findings]
+    _report(r, json_out, lines, [mix], {**to_jsonable(r), "null": to_jsonable(checked.null),
+                                        "findings": to_jsonable(checked.report.findings)})
 
 
 @app.command()
@@ -156,5 +157,13 @@ def versions(
 
 
 def _version_lines(r) -> list[str]:
-    lines = [f"wrote {v.path}" for v in r.versions]
-    return lines + [f"  {n}" for n in getattr(r, "notes", [])]
+    lines = [f"shared gain structure: gain {r.gain_db:+.2f} dB, limiter threshold "
+             f"{'-' if r.limiter_threshold_dbtp is None else f'{r.limiter_threshold_dbtp:.2f} dBTP'} ({r.master_reason})"]
+    for v in r.versions:
+        lines.append(f"wrote {v.path}: {', '.join(v.roles)}; {v.integrated_lufs:.1f} LUFS, true peak {v.true_peak_dbtp:.1f} dBTP, "
+                     f"limiting max {v.limiter_gain_reduction_max_db:.1f} dB")
+        if v.dialogue is not None:
+            d = v.dialogue
+            lines.append(f"  dialogue dip {d.band_low_hz:g}-{d.band_high_hz:g} Hz: band {d.band_before_db:.1f} -> "
+                         f"{d.band_after_db:.1f} dB, at most {d.dip_max_db:.1f} dB")
+    return lines + [f"  {n}" for n in r.notes]
