@@ -188,7 +188,7 @@ def _level(samples: np.ndarray, sample_rate: int) -> _Level:
     return _Level(meter.integrated_lufs, tp8, max(peaks, default=None), meter.sample_peak_dbfs, meter.lra_lu)
 
 
-def _ceiling(profile: Profile, integrated: float | None) -> float:
+def ceiling_dbtp(profile: Profile, integrated: float | None) -> float:
     """True-peak ceiling (dBTP) that applies to a result of loudness ``integrated``."""
     targets = profile.loudness
     ceiling = 0.0 if targets.true_peak_max_dbtp is None else targets.true_peak_max_dbtp
@@ -202,7 +202,7 @@ def _ceiling(profile: Profile, integrated: float | None) -> float:
 def _broken(level: _Level, profile: Profile, *, margin_db: float = 0.0) -> list[str]:
     """The profile's loudness promises that ``level`` breaks (empty when it complies)."""
     targets, broken = profile.loudness, []
-    ceiling = _ceiling(profile, level.integrated_lufs) - margin_db
+    ceiling = ceiling_dbtp(profile, level.integrated_lufs) - margin_db
     if level.peak_dbtp is not None and level.peak_dbtp > ceiling:
         broken.append(f"true peak {level.peak_dbtp:.2f} dBTP is above {ceiling:g} dBTP")
     if not profile.delivery.mastered:
@@ -358,11 +358,11 @@ def _premaster(x: Audio, profile: Profile, audio: Audio, before: _Level) -> tupl
         want = max(sp, low + _PREMASTER_EDGE_DB)
     else:
         want = sp
-    gain = min(want - sp, _ceiling(profile, None) - MARGIN_DB - before.peak_dbtp)
+    gain = min(want - sp, ceiling_dbtp(profile, None) - MARGIN_DB - before.peak_dbtp)
     if low is not None and sp + gain < low:
         raise TargetUnreachable(
             f"{audio.source.path if audio.source else 'audio'}: cannot put the sample peak at or above {low:g} dBFS "
-            f"with the true peak under {_ceiling(profile, None):g} dBTP (inter-sample peaks "
+            f"with the true peak under {ceiling_dbtp(profile, None):g} dBTP (inter-sample peaks "
             f"{before.peak_dbtp - sp:.1f} dB over the samples); reduce them at the source",
             target_lufs=math.nan, reachable_lufs=None)
     out = Audio(x.samples * np.float32(10.0 ** (gain / 20.0)), x.sample_rate, x.source)
@@ -385,7 +385,7 @@ def _master(x: Audio, profile: Profile, audio: Audio, before: _Level, *, glue: b
     strict_when_loud = profile.loudness.loud_true_peak_max_dbtp is not None
     aim = None if target is None else target - (AIM_LU if strict_when_loud else 0.0)
     drive = 0.0 if aim is None else aim - level.integrated_lufs
-    threshold = _ceiling(profile, aim) - MARGIN_DB - DETECTION_ALLOWANCE_DB
+    threshold = ceiling_dbtp(profile, aim) - MARGIN_DB - DETECTION_ALLOWANCE_DB
     limiter = Limiter(samples, rate, settings)
     share_max = min(1.0, LIMITED_SHARE_PER_DB * max_gain_reduction_db)
     if aim is not None:  # anticipate the loudness the limiter will take away
@@ -400,7 +400,7 @@ def _master(x: Audio, profile: Profile, audio: Audio, before: _Level, *, glue: b
             drive = loudest  # no loudness target: turn down instead of crushing
             limited = limiter.run(drive, threshold)
         level = _level(limited.samples, rate)
-        allowed = _ceiling(profile, level.integrated_lufs) - MARGIN_DB
+        allowed = ceiling_dbtp(profile, level.integrated_lufs) - MARGIN_DB
         peak_ok = level.peak_dbtp is None or level.peak_dbtp <= allowed
         loudness_ok = aim is None or (abs(level.integrated_lufs - aim) <= AIM_LU
                                       and not (strict_when_loud and level.integrated_lufs > target))

@@ -17,7 +17,7 @@ import numpy as np
 from ..checks.finding import Finding, Report
 from ..checks.profile import Profile
 from ..errors import UsageError
-from .stemset import AUDIO_SUFFIXES, NullTest, StemSet, conform, load_set, null_test, place, stem_files
+from .stemset import AUDIO_SUFFIXES, NullTest, StemSet, conform, load_set, null_test, place_all, stem_files
 
 FIX = "syncready stems fix MIX --dir DIR -o OUTDIR"
 SILENT_DBFS = -90.0
@@ -100,7 +100,7 @@ def check_set(stems: StemSet, profile: Profile, *, instrumental: bool = False, v
     mix, rate = stems.mix, stems.mix.sample_rate
     limits = profile.stems
     conformed = [conform(s.sound, mix) for s in stems.stems]
-    placements = [place(c, mix.samples, rate) for c in conformed]
+    placements = place_all(conformed, mix)
     facts = [_facts(s, p.offset, p.correlation, rate) for s, p in zip(stems.stems, placements)]
     null = null_test(conformed, [p.offset for p in placements], mix)
     report = Report(str(stems.mix_path), profile.name)

@@ -21,7 +21,7 @@ from ..audio import Audio
 from ..checks.profile import Profile
 from ..errors import ContractError, UsageError
 from ..outputs import guard
-from .stemset import StemSet, conform, fit, place, residual_db
+from .stemset import StemSet, conform, fit, place_all, residual_db
 
 RESIDUAL_NAME = "residual.wav"
 
@@ -70,8 +70,8 @@ def fix_set(stems: StemSet, out_dir: str | Path, profile: Profile, *, residual: 
     before = residual_db(mix.samples - sum(fit(c, mix.frames) for c in conformed), mix.samples)
     target = audio.resample(mix, rate).samples
     made, changes = [], []
-    for stem, c in zip(stems.stems, conformed):
-        offset = place(c, mix.samples, mix.sample_rate).offset
+    for stem, c, placed in zip(stems.stems, conformed, place_all(conformed, mix)):
+        offset = placed.offset
         made.append(_delivered(fit(c, mix.frames, offset), mix, rate, target.shape[1]))
         changes.append(_changes(stem.sound, mix, offset, rate, depth))
     if residual:

@@ -161,6 +161,19 @@ def place(stem: np.ndarray, mix: np.ndarray, rate: int) -> Placement:
     return Placement(offset, float(np.dot(aligned, b) / denom) if denom > 0 else 0.0)
 
 
+def place_all(stems: list[np.ndarray], mix: Audio) -> list[Placement]:
+    """:func:`place` every conformed stem, loudest first, each against what the louder ones
+    (aligned) leave of the mix: a quiet stem (a residual, a shaker) is found in what it
+    explains instead of being drowned by the whole mix. Returned in the stems' order."""
+    order = sorted(range(len(stems)), key=lambda i: -float(np.mean(np.square(stems[i], dtype=np.float64))))
+    remainder = mix.samples.copy()
+    found: list[Placement] = [Placement(0, 0.0)] * len(stems)
+    for i in order:
+        found[i] = place(stems[i], remainder, mix.sample_rate)
+        remainder -= fit(stems[i], mix.frames, found[i].offset)
+    return found
+
+
 def _refine(a: np.ndarray, b: np.ndarray, centre: int, radius: int, rate: int) -> int:
     """The frame offset within ``centre +- radius`` that best correlates ``a`` with ``b``,
     on the loudest ``REFINE_S`` of ``a``."""

@@ -53,10 +53,10 @@ from ..checks.profile import Profile
 from ..errors import ContractError, UsageError
 from ..outputs import guard
 from ..produce.limiter import Limiter, LimiterSettings
-from ..produce.master import CHECK_OVERSAMPLE, DETECTION_ALLOWANCE_DB, MARGIN_DB, _ceiling, master_audio
+from ..produce.master import CHECK_OVERSAMPLE, DETECTION_ALLOWANCE_DB, MARGIN_DB, ceiling_dbtp, master_audio
 from .dialogue import DialogueDip, dip
 from .roles import ROLES, assign
-from .stemset import StemSet, conform, fit, load_set, place
+from .stemset import StemSet, conform, fit, load_set, place_all
 
 __all__ = [
     "UNDERSCORE_DRUMS_DB",
@@ -295,22 +295,17 @@ def _buses(stem_set: StemSet, rate: int) -> tuple[dict[str, np.ndarray], list[St
     """Aligned stems summed by role and resampled to ``rate``; placements; alignment notes."""
     mix = stem_set.mix
     sounds = [conform(stem.sound, mix) for stem in stem_set.stems]
-    loudest_first = sorted(range(len(sounds)), key=lambda i: -float(np.mean(np.square(sounds[i], dtype=np.float64))))
-    remainder = mix.samples.copy()
     sums: dict[str, np.ndarray] = {}
-    placements: list[StemPlacement | None] = [None] * len(sounds)
+    placements: list[StemPlacement] = []
     notes = []
-    for i in loudest_first:
-        stem, x = stem_set.stems[i], sounds[i]
-        found = place(x, remainder, mix.sample_rate)
+    for stem, x, found in zip(stem_set.stems, sounds, place_all(sounds, mix)):
         offset_ms = 1000.0 * found.offset / mix.sample_rate
         if found.offset:
             notes.append(f"{stem.path.name}: {abs(offset_ms):.1f} ms {'late' if found.offset > 0 else 'early'} "
                          "against the mix; aligned")
         aligned = fit(x, mix.frames, found.offset)
-        remainder -= aligned
         sums[stem.role] = sums[stem.role] + aligned if stem.role in sums else aligned
-        placements[i] = StemPlacement(str(stem.path), stem.role, offset_ms, float(found.correlation))
+        placements.append(StemPlacement(str(stem.path), stem.role, offset_ms, float(found.correlation)))
     buses = {role: audio_io.resample(Audio(x, mix.sample_rate), rate).samples for role, x in sums.items()}
     return buses, placements, notes
 
@@ -321,7 +316,7 @@ def _shared(full: Audio, profile: Profile, settings: LimiterSettings) -> tuple[_
     notes = []
     threshold = result.limiter_threshold_dbtp
     if profile.delivery.mastered and threshold is None:
-        threshold = _ceiling(profile, result.integrated_lufs) - MARGIN_DB - DETECTION_ALLOWANCE_DB
+        threshold = ceiling_dbtp(profile, result.integrated_lufs) - MARGIN_DB - DETECTION_ALLOWANCE_DB
         notes.append(f"the full version needed no limiting; every version passes a safety limiter at "
                      f"{threshold:.2f} dBTP")
     remove_dc = result.dc_offset_removed_dbfs is not None
@@ -351,7 +346,7 @@ def _judge(x: Audio, frames: int, profile: Profile) -> tuple[float | None, float
     if x.frames != frames or x.sample_rate != profile.delivery.sample_rate:
         broken.append(f"{x.frames} frames at {x.sample_rate} Hz, not the mix's {frames} at "
                       f"{profile.delivery.sample_rate} Hz")
-    ceiling = _ceiling(profile, lufs)
+    ceiling = ceiling_dbtp(profile, lufs)
     if peak_dbtp is not None and peak_dbtp > ceiling:
         broken.append(f"true peak {peak_dbtp:.2f} dBTP is above {ceiling:g} dBTP")
     return (None if lufs is None else float(lufs)), peak_dbtp, broken
