@@ -24,6 +24,8 @@ bench: install corpus-deps
 	$(BIN)/python bench/bench_check.py
 	$(BIN)/python bench/bench_master.py
 	$(BIN)/python bench/bench_edits.py
+	$(BIN)/python bench/bench_stems.py
+	$(BIN)/python bench/bench_separation.py
 	$(BIN)/python bench/accuracy/run.py
 
 # The accuracy benchmark's General MIDI soundfont (and portaudio for tinysoundfont's pyaudio),
