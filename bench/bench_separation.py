@@ -15,9 +15,11 @@ Scores, per role, averaged over the songs (dB):
 - the dsp backend's null residual (mix minus the sum of its float32 stems, in memory).
 
 Speed: wall time per minute of audio of the dsp backend (in process, on these songs) and of the
-demucs backend running the default HTDemucs architecture (the pretrained ``htdemucs`` one) with
-random weights through syncready's own loading and apply code: the time is the same as with the
-trained weights, which cannot be downloaded here. Demucs is skipped when it is not installed.
+demucs backend running HTDemucs with its constructor's defaults (48 channels, depth 4, 5
+cross-domain transformer layers, nfft 4096: the architecture of the pretrained ``htdemucs``, up
+to settings not checked here) and random weights, saved as a checkpoint and run through
+syncready's own loading and apply code: the time is that of trained weights, which cannot be
+downloaded here. Demucs is skipped when it is not installed.
 
 Run: .venv/bin/python bench/bench_separation.py [--songs N] [--seconds S]
 """

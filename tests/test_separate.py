@@ -74,7 +74,7 @@ def test_dsp_stems_sum_to_the_mix(dsp_stems):
     assert residual_db(mix - sum(stems.values()), mix) < -100
 
 
-@pytest.mark.parametrize("role, gain_db", [("drums", 7.0), ("bass", 5.0), ("vocals", 4.0), ("other", 5.0)])
+@pytest.mark.parametrize("role, gain_db", [("drums", 9.0), ("bass", 6.0), ("vocals", 6.0), ("other", 7.0)])
 def test_dsp_each_stem_is_closer_to_its_part_than_the_mix(parts, dsp_stems, role, gain_db):
     mix, stems = dsp_stems
     assert sdr(parts[role], stems[role]) > sdr(parts[role], mix) + gain_db

@@ -7,8 +7,9 @@ Method
 1. One STFT of every channel (periodic Hann window of about 46 ms, hop a quarter of it).
    Masks are estimated once on the channels' mean magnitude and applied to every
    channel, so the stems keep the mix's stereo image.
-2. Masks are estimated on a coarser grid (:data:`POOL`: frames and bins averaged in pairs),
-   which makes the median filters four times cheaper, and interpolated back.
+2. Masks are estimated on a coarser grid (:data:`POOL`: frames averaged in pairs), which
+   halves the cost of the median filters, and interpolated back (pooling bins as well
+   cost the drums 2 dB of SDR in bench/bench_separation.py).
 3. **Vocals** (REPET-SIM, Rafii & Pardo 2012): for each frame, the :data:`NEIGHBOURS` most
    similar frames (cosine similarity of compressed band magnitudes; at most one per
    :data:`MIN_GAP_S` stretch, none within that distance of the frame itself) give a
@@ -41,11 +42,11 @@ from .separate import Separation
 
 WINDOW_S = 0.046
 """STFT window length, s (rounded to a power of two of samples: 2048 at 44.1 and 48 kHz)."""
-POOL = (2, 2)
+POOL = (2, 1)
 """Frames and bins averaged together for the mask estimation grid."""
-NEIGHBOURS = 10
+NEIGHBOURS = 20
 """Similar frames whose median is the repeating model (REPET-SIM's k)."""
-MIN_GAP_S = 0.5
+MIN_GAP_S = 1.0
 """Least distance between chosen similar frames, and from the frame itself, s."""
 SIMILARITY_BANDS = 64
 """Log-spaced bands of the features that frame similarity is measured on."""
@@ -53,11 +54,12 @@ HARMONIC_S = 0.2
 """Length of the median filter across time (harmonic), s."""
 PERCUSSIVE_HZ = 400.0
 """Width of the median filter across frequency (percussive), Hz."""
-VOCAL_CUTOFF_HZ = 100.0
+VOCAL_CUTOFF_HZ = 150.0
 """Crossover below which non-repeating content stays in the accompaniment, Hz."""
-BASS_CUTOFF_HZ = 170.0
+BASS_CUTOFF_HZ = 200.0
 """Crossover between bass and other in the harmonic accompaniment, Hz."""
 CROSSOVER_ORDER = 4
+# NEIGHBOURS, MIN_GAP_S and the two cutoffs were chosen on bench/bench_separation.py's songs.
 """Slope of the crossovers: ``1 / (1 + (f / fc) ** (2 * order))``, 24 dB/octave."""
 NOTE = "dsp: a rough, weight-free fallback; expect bleed"
 
