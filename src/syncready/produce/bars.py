@@ -33,13 +33,13 @@ from pathlib import Path
 import numpy as np
 import soxr
 
-from .. import audio
-from ..analysis import Analysis, analyze
+from ..analysis import Analysis
 from ..analysis.spectral import SpectralFrames, spectral_frames
 from ..analysis.structure import bar_features, self_similarity
 from ..audio import Audio
 from ..errors import BadInputError
 from .ending import PHRASE_BARS, phrase_positions, section_starts
+from .files import load_track
 
 FEATURE_RATE = 11025
 ENERGY_DB_SCALE = 6.0
@@ -179,10 +179,8 @@ def open_source(path: str | Path, *, analysis: Analysis | None = None, action: s
     BadInputError
         Unreadable, silent, or less than ``MIN_MUSIC_S`` of music.
     """
-    analysis = analysis if analysis is not None else analyze(path)
-    if analysis.levels.head_s is None:
-        raise BadInputError(f"{path}: the file is silent; nothing to {action}")
-    source = EditSource(str(path), audio.load(path), analysis)
+    sound, analysis = load_track(path, action=action, analysis=analysis)
+    source = EditSource(str(path), sound, analysis)
     span = source.music_end_s - source.music_start_s
     if span < MIN_MUSIC_S:
         raise BadInputError(

@@ -21,15 +21,16 @@ from ..outputs import atomic_path
 EDIT_BIT_DEPTH = 24
 
 
-def load_track(path: str | Path, *, use_cache: bool = True, action: str = "edit") -> tuple[Audio, Analysis]:
-    """The samples and the (cached) analysis of ``path``.
+def load_track(path: str | Path, *, use_cache: bool = True, action: str = "edit",
+               analysis: Analysis | None = None) -> tuple[Audio, Analysis]:
+    """The samples and the (cached, or given) analysis of ``path``.
 
     Raises
     ------
     BadInputError
         Unreadable, or silent (``"... is silent; nothing to <action>"``).
     """
-    analysis = analyze(path, use_cache=use_cache)
+    analysis = analysis if analysis is not None else analyze(path, use_cache=use_cache)
     if analysis.levels.head_s is None:
         raise BadInputError(f"{path}: the file is silent; nothing to {action}")
     return audio.load(path), analysis
