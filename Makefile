@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 $(BIN)/syncready: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,demucs]'
+	$(BIN)/pip install --quiet -e '.[dev,demucs,c2pa]'
 	touch $(BIN)/syncready
 
 install: $(BIN)/syncready
