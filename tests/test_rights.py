@@ -176,3 +176,27 @@ def test_rights_init_and_check_from_the_command_line(tmp_path):
     record_path.write_text(record_path.read_text().replace("share = 40.0", "share = 30.0"))
     run = syncready("rights", "check", record_path)
     assert run.returncode == 1 and "90%" in run.stdout
+
+
+def test_advise_export_and_tag_from_the_command_line(folder, tmp_path):
+    track = write_wav(folder / "neon.wav", music_like(4, 48000), 48000)
+    record = folder / "song.rights.toml"
+    run = syncready("rights", "advise", record, "--stems", tmp_path / "no-stems", "--json", "-")
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["classification"]["label"] == "hybrid" and "not legal advice" in doc["disclaimer"].lower()
+    assert list(doc["paths"]) == ["demo", "content", "streaming", "sync"] and doc["paths"]["sync"]["ready"] is False
+    assert doc["rules_version"] and doc["registration"]["material_excluded"]
+    run = syncready("rights", "export", record, "-o", tmp_path / "docs", "--track", track)
+    assert run.returncode == 0, run.stderr
+    written = sorted(p.name for p in (tmp_path / "docs").iterdir())
+    assert written == ["Neon-Rain.cue-sheet.csv", "Neon-Rain.disclosure.json", "Neon-Rain.ingestion.tsv",
+                       "Neon-Rain.split-sheet.csv", "Neon-Rain.split-sheet.html"]  # no lyrics: no lyric sheet
+    assert syncready("rights", "export", record, "-o", tmp_path / "docs").returncode == 2  # not overwritten
+    run = syncready("tag", track, "--rights", record, "--analysis", "-o", tmp_path / "tagged.wav")
+    assert run.returncode == 0, run.stderr
+    import wavinfo
+
+    info = wavinfo.WavInfoReader(str(tmp_path / "tagged.wav"))
+    assert info.info.title == "Neon Rain" and info.bext.loudness_value is not None
+    assert syncready("tag", record, "--rights", record).returncode == 2  # not audio

@@ -86,3 +86,118 @@ def _safe(title: str) -> str:
     keep = "".join(c if c.isalnum() or c in " -_" else " " for c in title).strip()
     return "-".join(keep.split()) or "untitled"
 
+
+
+@rights_app.command("advise")
+def rights_advise(
+    record: RecordArg,
+    stems: Annotated[Optional[Path], typer.Option("--stems", help="The track's stems folder (sync asks for stems).", metavar="DIR")] = None,
+    rules: Annotated[Optional[Path], typer.Option("--rules", help="A rules TOML file instead of the shipped edition.")] = None,
+    json_out: JsonOpt = None,
+) -> None:
+    """Classify the track (AI-generated, AI-assisted, hybrid, human), say which release paths it is ready for and why not, and draft the copyright-registration text. Not legal advice."""
+    from .rights.advice import advise
+    from .rights.record import load
+
+    rec = _guarded(lambda: load(record))
+    present = _stems_present(stems, rec) if stems is not None else None
+    a = _guarded(lambda: advise(rec, stems_present=present, rules=rules))
+    lines = [f"{a.title}: {a.classification.label} ({a.classification.basis})",
+             f"ready for: {', '.join(a.ready_for) or 'nothing yet'}"]
+    for name, path in a.paths.items():
+        lines.append(f"  {name}: {'ready' if path.ready else 'not yet'}")
+        lines += [f"    - {r}" for r in path.reasons]
+        lines += [f"    to do: {t}" for t in path.todo if t not in path.reasons]
+    reg = a.registration
+    lines += ["copyright registration draft:", f"  Author created: {reg.author_created}",
+              f"  Material excluded: {reg.material_excluded}", f"  {reg.note}"]
+    lines += [f"note: {n}" for n in a.notes]
+    lines.append(f"rules {a.rules_version} (effective {a.rules_effective}). {a.disclaimer}")
+    _report(a, json_out, lines, [record])
+
+
+@rights_app.command("export")
+def rights_export(
+    record: RecordArg,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the documents.", show_default=False)],
+    only: Annotated[Optional[str], typer.Option("--only", help="Comma-separated: split-sheet-html, split-sheet-csv, cue-sheet-csv, ingestion-tsv, disclosure-json, lyric-sheet-txt, lyric-sheet-html.")] = None,
+    usage: Annotated[Optional[str], typer.Option("--usage", help="Cue usage code (BI, BV, VI, VV, MT, ET...; default BV with vocals, else BI).")] = None,
+    track: Annotated[Optional[Path], typer.Option("--track", help="The audio file, for duration, BPM, key and meter (default: the record's [audio]).")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Write the paperwork: split sheet (HTML, CSV), cue sheet rows, library ingestion sheet, AI disclosure JSON, lyric sheet."""
+    from .analysis import analyze
+    from .errors import UsageError
+    from .outputs import guard
+    from .outputs import write_text
+    from .rights.exports import EXPORTS
+    from .rights.record import load
+
+    rec = _guarded(lambda: load(record))
+    kinds = [k.strip() for k in only.split(",") if k.strip()] if only else list(EXPORTS)
+    audio_path = track or (rec.base / rec.audio.path if rec.audio else None)
+    analysis = _guarded(lambda: analyze(audio_path)) if audio_path is not None and audio_path.is_file() else None
+    options = {"cue-sheet-csv": {"usage": usage, "analysis": analysis}, "ingestion-tsv": {"analysis": analysis}}
+    stem = _safe(rec.work.title)
+    names = {k: output / f"{stem}.{k.rsplit('-', 1)[0]}.{k.rsplit('-', 1)[1]}" for k in kinds}
+
+    def render() -> dict[Path, str]:
+        """Every document as text before anything is written; a lyric sheet without lyrics is
+        skipped unless asked for by name."""
+        texts = {}
+        for kind, path in names.items():
+            if kind not in EXPORTS:
+                raise UsageError(f"unknown export {kind!r}; choose from {', '.join(EXPORTS)}")
+            guard(path, [record], overwrite=force)
+            try:
+                texts[path] = EXPORTS[kind](rec, **options.get(kind, {}))
+            except UsageError as exc:
+                if only or not kind.startswith("lyric-sheet"):
+                    raise
+                err.print(f"skipped {kind}: {exc}", highlight=False)
+        return texts
+
+    for path, text in _guarded(render).items():
+        _guarded(lambda: write_text(path, text, [record]))
+        Console(soft_wrap=True).print(f"wrote {path}", highlight=False)
+
+
+def _stems_present(folder: Path, rec) -> bool:
+    """Whether ``folder`` holds at least one stem of the track."""
+    from .errors import UsageError
+    from .stems.stemset import stem_files
+
+    mix = rec.base / rec.audio.path if rec.audio else Path("/nonexistent")
+    try:
+        return bool(stem_files(folder, mix))
+    except UsageError:
+        return False
+
+
+@app.command("tag")
+def tag_command(
+    file: Annotated[Path, typer.Argument(help="WAV, MP3 or FLAC file to tag (rewritten atomically unless -o).", show_default=False)],
+    rights: Annotated[Optional[Path], typer.Option("--rights", help="The rights record to take the metadata from.")] = None,
+    version: Annotated[str, typer.Option("--version", help="Which version's ISRC to embed (a key of master.isrc).")] = "main",
+    with_analysis: Annotated[bool, typer.Option("--analysis", help="Measure the file: BWF loudness fields, BPM and key.")] = False,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write a tagged copy here instead of rewriting FILE.")] = None,
+    none: Annotated[bool, typer.Option("--none", help="Strip every tag syncready writes (for distributors that want untagged files).")] = False,
+) -> None:
+    """Embed the rights record in the file: BWF bext (with loudness) + iXML + INFO for WAV, ID3 for MP3, Vorbis comments for FLAC."""
+    from .analysis import analyze
+    from .errors import UsageError
+    from .rights.record import load
+    from .rights.tags import fields_from_record, tag
+
+    def run() -> Path:
+        if none:
+            return tag(file, None, out=output, strip=True)
+        if rights is None:
+            raise UsageError("give --rights TITLE.rights.toml (or --none to strip tags)")
+        rec = load(rights)
+        analysis = analyze(file) if with_analysis else None
+        fields = fields_from_record(rec, version, analysis)
+        return tag(file, fields, out=output, loudness=analysis.loudness if analysis else None)
+
+    written = _guarded(run)
+    Console(soft_wrap=True).print(f"{'stripped' if none else 'tagged'} {written}", highlight=False)
