@@ -170,3 +170,30 @@ def test_source_type_follows_the_contributions(record):
     assert source(record) == SOURCE_TYPES["composite"]
     assert source(everything_ai) == SOURCE_TYPES["ai"]
     assert source(no_ai) == SOURCE_TYPES["human"]
+
+
+def test_sign_and_verify_from_the_command_line(tmp_path, chain, record, track):
+    import json
+    import subprocess
+    import sys
+
+    from syncready.rights.record import dumps
+
+    def syncready(*args):
+        return subprocess.run([sys.executable, "-m", "syncready", *map(str, args)], capture_output=True, text=True, timeout=300)
+
+    cert, key, other = chain
+    rights = tmp_path / "song.rights.toml"
+    rights.write_text(dumps(record))
+    before = track.read_bytes()
+    run = syncready("sign", track, "--cert", cert, "--key", other, "--rights", rights, "-o", tmp_path / "x.wav")
+    assert run.returncode == 2 and not (tmp_path / "x.wav").exists() and "Traceback" not in run.stderr
+    run = syncready("sign", track, "--cert", cert, "--key", key, "--rights", rights, "-o", tmp_path / "signed.wav")
+    assert run.returncode == 0, run.stderr
+    assert track.read_bytes() == before
+    run = syncready("verify", tmp_path / "signed.wav", "--json", "-")
+    doc = json.loads(run.stdout)
+    assert run.returncode == 0 and doc["valid"] is True and doc["trusted"] is False
+    assert syncready("tag", tmp_path / "signed.wav", "--rights", rights).returncode == 0  # tagging after signing ...
+    assert syncready("verify", tmp_path / "signed.wav").returncode == 1  # ... breaks the signature
+    assert syncready("verify", track).returncode == 1  # no credentials at all

@@ -201,3 +201,33 @@ def tag_command(
 
     written = _guarded(run)
     Console(soft_wrap=True).print(f"{'stripped' if none else 'tagged'} {written}", highlight=False)
+
+
+@app.command("sign")
+def sign_command(
+    file: Annotated[Path, typer.Argument(help="WAV, MP3 or FLAC file, already tagged (sign last).", show_default=False)],
+    cert: Annotated[Path, typer.Option("--cert", help="Certificate chain, PEM (signer first).", show_default=False)],
+    key: Annotated[Path, typer.Option("--key", help="The signer's private key, PEM.", show_default=False)],
+    rights: Annotated[Path, typer.Option("--rights", help="The rights record the credentials state.", show_default=False)],
+    version: Annotated[str, typer.Option("--version", help="Which version's ISRC to state.")] = "main",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write a signed copy here instead of rewriting FILE.")] = None,
+) -> None:
+    """Add C2PA content credentials: how the track was made (AI source type, generator) and its rights. Needs syncready[c2pa]."""
+    from .rights.credentials import sign
+    from .rights.record import load
+
+    written = _guarded(lambda: sign(file, cert, key, load(rights), out=output, version=version))
+    Console(soft_wrap=True).print(f"signed {written}", highlight=False)
+
+
+@app.command("verify")
+def verify_command(
+    file: Annotated[Path, typer.Argument(help="A signed WAV, MP3 or FLAC file.", show_default=False)],
+    json_out: JsonOpt = None,
+) -> None:
+    """Read and validate a file's C2PA content credentials (exit 1 when absent or invalid)."""
+    from .rights.credentials import verify
+
+    result = _guarded(lambda: verify(file))
+    _report(result, json_out, [f"{file}: {result['message']}"], [file], result)
+    raise typer.Exit(EXIT_OK if result["valid"] else EXIT_FAIL)
