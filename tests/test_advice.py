@@ -14,7 +14,7 @@ from conftest import sine, write_wav
 from syncready.errors import UsageError
 from syncready.jsonable import to_jsonable
 from syncready.rights import rules as rules_mod
-from syncready.rights.advice import advise, classify, element_origins
+from syncready.rights.advice import advise, classify
 from syncready.rights.record import Record
 
 TODAY = dt.date(2026, 11, 21)
@@ -188,7 +188,7 @@ def test_element_origins_prefers_the_most_ai_involved_and_falls_back_to_work_lyr
     record = Record.model_validate({"work": {"title": "X", "lyrics": {"text": "la", "origin": "ai"}},
                                     "contributions": [{"element": "melody", "origin": "ai"},
                                                       {"element": "melody", "origin": "human"}]})
-    assert element_origins(record) == {"lyrics": "ai", "melody": "ai"}
+    assert record.origins() == {"lyrics": "ai", "melody": "ai"}
 
 
 def shipped_rules_text() -> str:
@@ -231,12 +231,12 @@ def test_generation_after_the_rules_effective_date_is_noted():
 
 @pytest.mark.parametrize(("edit", "words"), [
     (lambda t: t.replace('version = "2026-11"', 'version = "2026-11'), "not valid TOML"),
-    (lambda t: "colour = 1\n" + t, "colour: unknown key"),
+    (lambda t: "colour = 1\n" + t, "colour: unknown field"),
     (lambda t: t.replace('reason = "no stems"', 'reason = "no {stem"'), "messages.no_stems.reason: expected '}'"),
     (lambda t: t.replace('"stems", "cue_data"', '"stemz", "cue_data"'), "unknown requirement 'stemz'"),
     (lambda t: t.replace('reason = "no stems"', 'reason = "no {stem}"'), "unknown placeholder {stem}"),
     (lambda t: t.replace('[messages.no_stems]\nreason = "no stems"\ntodo = ', '[messages.no_stems]\nreason = "no stems"\n#'),
-     "messages.no_stems.todo: required key is missing"),
+     "messages.no_stems.todo: required field is missing"),
     (lambda t: t.replace('[paths.demo]', '[paths.radio]'), "paths.radio"),
     (lambda t: t.replace("commercial_use = false", 'commercial_use = "no"', 1), "terms.0.commercial_use"),
     (lambda t: t + '\n[[terms]]\nservice = "suno"\nplans = ["pro"]\nfrom = 2026-01-01\ncommercial_use = true\n'

@@ -123,6 +123,7 @@ def rights_export(
     only: Annotated[Optional[str], typer.Option("--only", help="Comma-separated: split-sheet-html, split-sheet-csv, cue-sheet-csv, ingestion-tsv, disclosure-json, lyric-sheet-txt, lyric-sheet-html.")] = None,
     usage: Annotated[Optional[str], typer.Option("--usage", help="Cue usage code (BI, BV, VI, VV, MT, ET...; default BV with vocals, else BI).")] = None,
     track: Annotated[Optional[Path], typer.Option("--track", help="The audio file, for duration, BPM, key and meter (default: the record's [audio]).")] = None,
+    duration: Annotated[Optional[float], typer.Option("--duration", help="The cue's duration in seconds, when there is no audio file to measure.")] = None,
     force: ForceOpt = False,
 ) -> None:
     """Write the paperwork: split sheet (HTML, CSV), cue sheet rows, library ingestion sheet, AI disclosure JSON, lyric sheet."""
@@ -137,18 +138,23 @@ def rights_export(
     kinds = [k.strip() for k in only.split(",") if k.strip()] if only else list(EXPORTS)
     audio_path = track or (rec.base / rec.audio.path if rec.audio else None)
     analysis = _guarded(lambda: analyze(audio_path)) if audio_path is not None and audio_path.is_file() else None
-    options = {"cue-sheet-csv": {"usage": usage, "analysis": analysis}, "ingestion-tsv": {"analysis": analysis}}
+    options = {"cue-sheet-csv": {"usage": usage, "analysis": analysis, "duration_s": duration},
+               "ingestion-tsv": {"analysis": analysis}}
+    unmakeable = {"cue-sheet-csv": "no duration: give --track or --duration"} if analysis is None and duration is None else {}
     stem = _safe(rec.work.title)
     names = {k: output / f"{stem}.{k.rsplit('-', 1)[0]}.{k.rsplit('-', 1)[1]}" for k in kinds}
 
     def render() -> dict[Path, str]:
-        """Every document as text before anything is written; a lyric sheet without lyrics is
-        skipped unless asked for by name."""
+        """Every document as text before anything is written; a lyric sheet without lyrics and a
+        cue sheet without a duration are skipped unless asked for by name."""
         texts = {}
         for kind, path in names.items():
             if kind not in EXPORTS:
                 raise UsageError(f"unknown export {kind!r}; choose from {', '.join(EXPORTS)}")
             guard(path, [record], overwrite=force)
+            if kind in unmakeable and not only:
+                err.print(f"skipped {kind}: {unmakeable[kind]}", highlight=False)
+                continue
             try:
                 texts[path] = EXPORTS[kind](rec, **options.get(kind, {}))
             except UsageError as exc:

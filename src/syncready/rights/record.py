@@ -42,6 +42,7 @@ ORIGINS: tuple[str, ...] = Origin.__args__  # type: ignore[attr-defined]
 Element = Literal["lyrics", "melody", "harmony", "arrangement", "lead_vocal", "backing_vocals",
                   "instruments", "mix", "master", "artwork"]
 ELEMENTS: tuple[str, ...] = Element.__args__  # type: ignore[attr-defined]
+AI_RANK = {"human": 0, "human_with_ai_assist": 1, "ai_then_human_modified": 2, "ai": 3}
 WriterRole = Literal["composer", "lyricist", "composer_lyricist", "arranger"]
 
 
@@ -187,8 +188,19 @@ class Record(_Strict):
             return None
 
     def origins(self) -> dict[str, str]:
-        """``element -> origin`` for the elements the record covers."""
-        return {c.element: c.origin for c in self.contributions}
+        """``element -> origin`` for every element the record covers, in :data:`ELEMENTS` order.
+
+        An element recorded twice takes its most AI-involved origin (``ai`` >
+        ``ai_then_human_modified`` > ``human_with_ai_assist`` > ``human``); the lyrics take
+        ``work.lyrics.origin`` when no contribution covers them.
+        """
+        found: dict[str, str] = {}
+        for c in self.contributions:
+            if AI_RANK[c.origin] >= AI_RANK[found.get(c.element, "human")]:
+                found[c.element] = c.origin
+        if "lyrics" not in found and self.work.lyrics is not None:
+            found["lyrics"] = self.work.lyrics.origin
+        return {e: found[e] for e in ELEMENTS if e in found}
 
     def disclosure_summary(self) -> str:
         """One line naming what AI made and what people made, e.g.
@@ -196,8 +208,8 @@ class Record(_Strict):
         words = {"ai": "AI", "ai_then_human_modified": "AI then human-modified",
                  "human_with_ai_assist": "human with AI assistance", "human": "human"}
         by_origin: dict[str, list[str]] = {}
-        for c in self.contributions:
-            by_origin.setdefault(c.origin, []).append(c.element.replace("_", " "))
+        for element, origin in self.origins().items():
+            by_origin.setdefault(origin, []).append(element.replace("_", " "))
         tool = ""
         if self.generation is not None:
             tool = " (" + " ".join(x for x in (self.generation.service, self.generation.model) if x) + ")"
@@ -233,21 +245,19 @@ def load(path: str | Path) -> Record:
     try:
         record = Record.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise UsageError(f"{path}: {where}: {_reason(first)}{more}") from None
+        raise UsageError(f"{path}: {validation_message(exc)}") from None
     record._base = Path(path).parent
     return record
 
 
-def _reason(error: dict) -> str:
-    if error["type"] == "extra_forbidden":
-        return "unknown field (check its spelling; see docs/rights.md)"
-    if error["type"] == "missing":
-        return "required field is missing"
-    message = error["msg"]
-    return message.removeprefix("Value error, ")
+def validation_message(exc: ValidationError) -> str:
+    """One line for a pydantic error: the first problem's field path and reason, and how many more."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    reasons = {"extra_forbidden": "unknown field (check its spelling; see the docs)", "missing": "required field is missing"}
+    reason = reasons.get(first["type"], first["msg"].removeprefix("Value error, "))
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {reason}{more}"
 
 
 def dumps(record: Record) -> str:

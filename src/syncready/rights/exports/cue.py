@@ -17,7 +17,6 @@ Layout (CSV)::
 from __future__ import annotations
 
 from ...errors import UsageError
-from ..advice import element_origins
 from ..record import Record
 from ._format import CWR_ROLES, duration_of, mmss, percent, table
 
@@ -28,7 +27,7 @@ USAGES = {"BI": "background instrumental", "BV": "background vocal", "VI": "visu
 
 def has_vocals(record: Record) -> bool:
     """True when the record has lyrics or a lead or backing vocal."""
-    origins = element_origins(record)
+    origins = record.origins()
     return any(e in origins for e in ("lyrics", "lead_vocal", "backing_vocals"))
 
 

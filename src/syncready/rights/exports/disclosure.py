@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 
-from ..advice import classify, element_origins
+from ..advice import classify
 from ..record import Record
 from ..rules import Rules, load
 
@@ -38,7 +38,7 @@ def disclosure(record: Record, *, rules: Rules | str | None = None) -> dict:
     """The disclosure document as a dict (schema in the module docstring); ``rules`` gives the
     musical elements of the classification (default: the shipped edition)."""
     rules = rules if isinstance(rules, Rules) else load(rules)
-    origins = element_origins(record)
+    origins = record.origins()
     g = record.generation
     generator = None if g is None else {
         "service": g.service, "model": g.model, "plan": g.plan,

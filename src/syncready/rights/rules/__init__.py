@@ -34,7 +34,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from ...errors import UsageError
-from ..record import ELEMENTS
+from ..record import ELEMENTS, validation_message
 from .checks import CHECKS, MESSAGES
 
 DEFAULT_RULES = "2026-11"
@@ -199,15 +199,6 @@ def load(name_or_path: str | Path | None = None) -> Rules:
     try:
         rules = Rules.model_validate(data)
     except ValidationError as exc:
-        raise UsageError(f"{source}: {_first_error(exc)}") from None
+        raise UsageError(f"{source}: {validation_message(exc)}") from None
     rules._source = source
     return rules
-
-
-def _first_error(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first["loc"])
-    reason = {"extra_forbidden": "unknown key", "missing": "required key is missing"}.get(
-        first["type"], first["msg"].removeprefix("Value error, "))
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{where + ': ' if where else ''}{reason}{more}"
