@@ -38,20 +38,32 @@ def normalise_isrc(code: str) -> str:
     return compact
 
 
+def _weighted_mod10(digits: str, start: int) -> int:
+    """(10 - (start + sum(i * d_i)) mod 10) mod 10 over the digits, i from 1: the check digit
+    of ISWCs (start 1) and IPI base numbers (start 2)."""
+    total = start + sum(i * int(d) for i, d in enumerate(digits, start=1))
+    return (10 - total % 10) % 10
+
+
 def iswc_check_digit(digits: str) -> int:
     """The ISWC check digit of nine digits."""
-    total = 1 + sum(i * int(d) for i, d in enumerate(digits, start=1))
-    return (10 - total % 10) % 10
+    return _weighted_mod10(digits, 1)
+
+
+def _lettered(code: str, letter: str, what: str, check_digit) -> tuple[str, int]:
+    """The nine digits and the check digit of ``letter`` + 10 digits, checked."""
+    compact = _compact(code)
+    if not re.fullmatch(rf"{letter}\d{{10}}", compact):
+        raise ValueError(f"{what} {code!r} is not {letter} followed by 10 digits")
+    body, check = compact[1:10], int(compact[10])
+    if check_digit(body) != check:
+        raise ValueError(f"{what} {code!r} has a wrong check digit (expected {check_digit(body)})")
+    return body, check
 
 
 def normalise_iswc(code: str) -> str:
     """Canonical ISWC (``T-DDD.DDD.DDD-C``), or ValueError."""
-    compact = _compact(code)
-    if not re.fullmatch(r"T\d{10}", compact):
-        raise ValueError(f"ISWC {code!r} is not T followed by 10 digits (T-DDD.DDD.DDD-C)")
-    body, check = compact[1:10], int(compact[10])
-    if iswc_check_digit(body) != check:
-        raise ValueError(f"ISWC {code!r} has a wrong check digit (expected {iswc_check_digit(body)})")
+    body, check = _lettered(code, "T", "ISWC", iswc_check_digit)
     return f"T-{body[:3]}.{body[3:6]}.{body[6:]}-{check}"
 
 
@@ -74,16 +86,10 @@ def normalise_ipi_name(code: str) -> str:
 
 def ipi_base_check_digit(digits: str) -> int:
     """The check digit of the nine digits of an IPI base number."""
-    total = 2 + sum(i * int(d) for i, d in enumerate(digits, start=1))
-    return (10 - total % 10) % 10
+    return _weighted_mod10(digits, 2)
 
 
 def normalise_ipi_base(code: str) -> str:
     """Canonical IPI base number (``I-NNNNNNNNN-C``), or ValueError."""
-    compact = _compact(code)
-    if not re.fullmatch(r"I\d{10}", compact):
-        raise ValueError(f"IPI base number {code!r} is not I followed by 10 digits (I-NNNNNNNNN-C)")
-    body, check = compact[1:10], int(compact[10])
-    if ipi_base_check_digit(body) != check:
-        raise ValueError(f"IPI base number {code!r} has a wrong check digit (expected {ipi_base_check_digit(body)})")
+    body, check = _lettered(code, "I", "IPI base number", ipi_base_check_digit)
     return f"I-{body}-{check}"

@@ -238,16 +238,28 @@ def load(path: str | Path) -> Record:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read the rights record ({getattr(exc, 'strerror', None) or exc})") from None
+    record = parse(text, str(path), Record)
+    record._base = Path(path).parent
+    return record
+
+
+def parse(text: str, source: str, model: type[BaseModel]):
+    """``text`` (TOML) validated as ``model``.
+
+    Raises
+    ------
+    UsageError
+        ``"<source>: not valid TOML: ... (at line L, column C)"`` or the first validation
+        problem (:func:`validation_message`).
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: not valid TOML: {exc}") from None
+        raise UsageError(f"{source}: not valid TOML: {exc}") from None
     try:
-        record = Record.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise UsageError(f"{path}: {validation_message(exc)}") from None
-    record._base = Path(path).parent
-    return record
+        raise UsageError(f"{source}: {validation_message(exc)}") from None
 
 
 def validation_message(exc: ValidationError) -> str:

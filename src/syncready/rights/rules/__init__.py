@@ -26,15 +26,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
-import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from ...errors import UsageError
-from ..record import ELEMENTS, validation_message
+from ..record import ELEMENTS, parse
 from .checks import CHECKS, MESSAGES
 
 DEFAULT_RULES = "2026-11"
@@ -192,13 +191,6 @@ def load(name_or_path: str | Path | None = None) -> Rules:
             shipped = ", ".join(available())
             raise UsageError(f"{name}: cannot read the rules file ({getattr(exc, 'strerror', None) or exc}); "
                              f"shipped rules: {shipped}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{source}: not valid TOML: {exc}") from None
-    try:
-        rules = Rules.model_validate(data)
-    except ValidationError as exc:
-        raise UsageError(f"{source}: {validation_message(exc)}") from None
+    rules = parse(text, source, Rules)
     rules._source = source
     return rules
