@@ -320,7 +320,7 @@ def _guarded(action):
         raise typer.Exit(EXIT_FAIL if isinstance(exc, ContractError) else EXIT_BAD) from None
 
 
-from . import cli_produce, cli_rights, cli_stems  # noqa: E402,F401  (register the production, rights and stem commands)
+from . import cli_batch, cli_produce, cli_rights, cli_stems  # noqa: E402,F401  (register the batch, production, rights and stem commands)
 
 
 def main() -> None:

@@ -1,0 +1,59 @@
+"""``syncready batch``: one task over a whole folder, in parallel, resumable.
+
+Exit codes: 0 every file done and passing (warnings allowed), 1 a file failed its check, 2 a
+file could not be read (the rest are still done) or bad arguments.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from .cli import EXIT_BAD, EXIT_FAIL, EXIT_OK, ProfileOpt, _guarded, app, err
+from .cli_produce import JsonOpt, _report
+
+
+@app.command()
+def batch(
+    spec: Annotated[str, typer.Argument(help="A folder (searched recursively) or a glob pattern.", show_default=False)],
+    do: Annotated[str, typer.Option("--do", help="The task for every file: check.")] = "check",
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Worker processes (default: one per core).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Skip files whose result (by content hash) is already in the results folder.")] = False,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Results folder: one JSON per file, batch.json summary.")] = Path("syncready-batch"),
+    profile: ProfileOpt = "sync-library",
+    json_out: JsonOpt = None,
+) -> None:
+    """Check every audio file of a folder in a pool of worker processes, with progress, failures isolated, resumable."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from .batch import run
+
+    if jobs is not None and jobs < 1:
+        err.print("[bold red]error[/]: --jobs must be at least 1", highlight=False)
+        raise typer.Exit(EXIT_BAD)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(do, total=None, rate="")
+        started = time.perf_counter()
+
+        def advance(done: int, total: int) -> None:
+            per_hour = 3600 * done / max(time.perf_counter() - started, 1e-9)
+            bar.update(task, completed=done, total=total, rate=f"{per_hour:,.0f} files/h")
+
+        r = _guarded(lambda: run(spec, output, task=do, profile=profile, jobs=jobs, resume=resume, progress=advance))
+    lines = [f"{r.done} file(s) done, {r.skipped} already done (resume), {r.not_audio} not audio; "
+             f"{r.seconds:.1f} s, {r.rate_per_hour:.0f} files/hour; verdicts {r.verdicts or '-'}; results in {r.results_dir}"]
+    lines += [f"failed: {f['file']}: {f['error']}" for f in r.failed]
+    console = err if json_out == "-" else Console(soft_wrap=True)
+    for line in lines:
+        console.print(line, highlight=False, markup=False)
+    _report(r, json_out, [], [], {"results_dir": r.results_dir, "done": r.done, "skipped": r.skipped,
+                                  "not_audio": r.not_audio, "failed": r.failed, "verdicts": r.verdicts,
+                                  "seconds": r.seconds, "rate_per_hour": round(r.rate_per_hour, 1)})
+    code = EXIT_BAD if r.failed else EXIT_FAIL if r.verdicts.get("fail") else EXIT_OK
+    raise typer.Exit(code)
