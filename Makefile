@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 $(BIN)/syncready: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,demucs,c2pa]'
+	$(BIN)/pip install --quiet -e '.[dev,demucs,c2pa,postgres]'
 	touch $(BIN)/syncready
 
 install: $(BIN)/syncready
