@@ -154,13 +154,12 @@ def list_profiles(
 def demo(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the demo outputs.")] = Path("syncready-demo"),
 ) -> None:
-    """Make a synthetic 'raw AI export' with typical faults, check it, fix it, cut it down and loop it."""
+    """Make a synthetic 'raw AI export' with typical faults, check it, and package it: fix,
+    cut-downs, loops, sting, report and a verified manifest.json in OUTPUT/delivery."""
     from .checks import profile as profiles
-    from .deliver.report import render_fix
+    from .deliver.manifest import verify
+    from .deliver.package import package
     from .demo import make_demo_track
-    from .produce.cutdown import cutdowns
-    from .produce.fix import fix
-    from .produce.loop import make_loop
     from .qc import check_file, document
 
     output.mkdir(parents=True, exist_ok=True)
@@ -174,19 +173,17 @@ def demo(
     _guarded(lambda: _write(output / "check.json", json.dumps(doc, indent=2), [track]))
     _guarded(lambda: _write_html([result], output / "check.html", [track], prof))
 
-    console.print("\n[bold]syncready fix[/]: end -> trim -> master, then the check again")
-    fixed = _guarded(lambda: fix(track, prof, output, overwrite=True))
-    for step in fixed.steps:
+    console.print("\n[bold]syncready package[/]: fix -> cut-downs -> loops -> sting -> report -> manifest.json")
+    made = _guarded(lambda: package(track, output / "delivery", prof, overwrite=True))
+    for step in made.fix.steps:
         console.print(f"  {step['step']}: {step['note']}", highlight=False, markup=False)
-    after = document(fixed.after)
-    _print_report(console, after)
-    _guarded(lambda: _write(output / "raw-ai-export-fix.html", render_fix(fixed.before, fixed.after, fixed.steps, prof), [track]))
-    cuts = _guarded(lambda: cutdowns(fixed.output, [15, 6], output / "cuts", overwrite=True))
-    looped = _guarded(lambda: make_loop(fixed.output, 4, output / "loop-4bars.wav", overwrite=True))
-    for made in (*cuts, looped):
-        console.print(f"  made {made.path} ({made.duration_s:.3f} s)", highlight=False)
+    _print_report(console, document(made.fix.after))
+    for item in made.manifest["files"]:
+        console.print(f"  {item['kind']:8} {item['path']}", highlight=False, markup=False)
+    drift = verify(made.path, prof)
+    console.print(f"verify-package: {'OK' if not drift else f'{len(drift)} drift'}", highlight=False)
     err.print(f"\nDemo outputs are in [bold]{output.resolve()}[/]: raw-ai-export.wav, check.json, check.html, "
-              "raw-ai-export-fixed.wav, raw-ai-export-fix.html, cuts/, loop-4bars.wav")
+              "delivery/ (the package, with manifest.json)")
 
 
 def _emit(docs: list[dict], results: list, json_out: str | None, html_out: Path | None, inputs: list[Path], prof) -> None:
@@ -320,7 +317,7 @@ def _guarded(action):
         raise typer.Exit(EXIT_FAIL if isinstance(exc, ContractError) else EXIT_BAD) from None
 
 
-from . import cli_batch, cli_produce, cli_rights, cli_stems  # noqa: E402,F401  (register the batch, production, rights and stem commands)
+from . import cli_batch, cli_catalog, cli_package, cli_produce, cli_rights, cli_stems  # noqa: E402,F401  (register the batch, catalog, delivery, production, rights and stem commands)
 
 
 def main() -> None:

@@ -1,0 +1,166 @@
+"""``manifest.json`` of a delivery, and its verification (``syncready verify-package``).
+
+Every file of the delivery has an entry: its path relative to the delivery folder (POSIX
+slashes), its kind (``master``, ``version``, ``cutdown``, ``loop``, ``sting``, ``stem``,
+``sheet``, ``report``), the version name it carries, its SHA-256 and, for audio, its duration
+(seconds), format (container, rate, bit depth, channels), loudness (integrated LUFS, true peak
+dBTP at 8x) and the checks it passed. The checks of an audio file are measured on the file
+itself (:func:`audio_checks`): ``format`` (the profile's container, rate and depth),
+``true_peak`` (under the profile's ceiling), ``loudness`` (masters only: on the integrated
+target), plus ``contract`` (the edit or version was verified by the call that made it) and,
+for the master, every check of ``syncready check`` that passed. :func:`verify` re-hashes and
+re-measures and lists the drift: a missing, extra or changed file, or a check it now fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import __version__, audio
+from ..analysis.loudness import measure
+from ..checks.profile import Profile
+from ..errors import BadInputError
+
+MANIFEST = "manifest.json"
+AUDIO_KINDS = ("master", "version", "cutdown", "loop", "sting", "stem")
+LEVEL_TOL = 0.05  # dB: re-measured loudness within this is no drift
+
+
+@dataclass
+class Drift:
+    """One difference between a delivery and its manifest."""
+
+    path: str
+    problem: str
+
+
+def sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def measure_audio(path: Path) -> dict:
+    """Duration (s), format and loudness (integrated LUFS, true peak dBTP) of an audio file."""
+    sound = audio.load(path)
+    src = sound.source
+    level = measure(sound.samples, sound.sample_rate)
+    return {
+        "duration_s": round(sound.duration_s, 4),
+        "format": {"container": src.container, "sample_rate": src.sample_rate, "bit_depth": src.bit_depth,
+                   "channels": src.channels},
+        "loudness": {"integrated_lufs": _round(level.integrated_lufs), "true_peak_dbtp": _round(level.true_peak_dbtp)},
+    }
+
+
+def audio_checks(kind: str, measured: dict, profile: Profile) -> list[str]:
+    """The checks a measured audio file passes against ``profile`` (see the module notes)."""
+    d, L, fmt, level = profile.delivery, profile.loudness, measured["format"], measured["loudness"]
+    passed = []
+    if (fmt["container"], fmt["sample_rate"], fmt["bit_depth"]) == (d.container, d.sample_rate, d.bit_depth):
+        passed.append("format")
+    ceiling = L.true_peak_max_dbtp
+    if ceiling is None or (level["true_peak_dbtp"] is not None and level["true_peak_dbtp"] <= ceiling + LEVEL_TOL):
+        passed.append("true_peak")
+    target = L.integrated_lufs
+    if kind == "master" and (target is None or (level["integrated_lufs"] is not None
+                                                and abs(level["integrated_lufs"] - target) <= L.integrated_tolerance_lu)):
+        passed.append("loudness")
+    return passed
+
+
+def entry(root: Path, path: Path, kind: str, version: str | None, profile: Profile, extra_checks: list[str] = ()) -> dict:
+    """The manifest entry of ``path`` (inside ``root``)."""
+    item = {"path": path.relative_to(root).as_posix(), "kind": kind, "version": version, "sha256": sha256(path)}
+    if kind in AUDIO_KINDS:
+        measured = measure_audio(path)
+        item |= measured
+        item["checks_passed"] = [*audio_checks(kind, measured, profile), *extra_checks]
+    return item
+
+
+def document(source: Path, profile: Profile, files: list[dict], missing: list[dict], notes: list[str]) -> dict:
+    """The whole manifest: source hash, syncready version, profile, files, missing paperwork."""
+    return {
+        "syncready_version": __version__,
+        "source": {"file": source.name, "sha256": sha256(source)},
+        "profile": profile.name,
+        "files": sorted(files, key=lambda f: f["path"]),
+        "missing": missing,
+        "notes": notes,
+    }
+
+
+def write(root: Path, doc: dict) -> Path:
+    """Write ``root/manifest.json`` (sorted keys, two-space indent, trailing newline)."""
+    path = root / MANIFEST
+    path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def read(root: str | Path) -> dict:
+    """The manifest of the delivery ``root``.
+
+    Raises
+    ------
+    BadInputError
+        No readable manifest.json in ``root``.
+    """
+    path = Path(root) / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BadInputError(f"{path}: no readable delivery manifest ({exc})") from None
+
+
+def verify(root: str | Path, profile: Profile) -> list[Drift]:
+    """Re-hash and re-check every file of the delivery ``root`` against its manifest.
+
+    Returns
+    -------
+    list of Drift
+        Empty when the delivery is as its manifest says.
+    """
+    root = Path(root)
+    doc = read(root)
+    listed = {f["path"]: f for f in doc["files"]}
+    on_disk = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and p.name != MANIFEST}
+    drift = [Drift(p, "not in the manifest") for p in sorted(on_disk - set(listed))]
+    drift += [Drift(p, "missing") for p in sorted(set(listed) - on_disk)]
+    for rel in sorted(set(listed) & on_disk):
+        drift += _drift(root, listed[rel], profile)
+    return drift
+
+
+def _drift(root: Path, item: dict, profile: Profile) -> list[Drift]:
+    path, rel = root / item["path"], item["path"]
+    found = []
+    if sha256(path) != item["sha256"]:
+        found.append(Drift(rel, "SHA-256 changed"))
+    if item["kind"] not in AUDIO_KINDS:
+        return found
+    try:
+        now = measure_audio(path)
+    except BadInputError as exc:
+        return [*found, Drift(rel, f"no longer readable audio: {exc}")]
+    if abs(now["duration_s"] - item["duration_s"]) > 1e-3:
+        found.append(Drift(rel, f"duration {now['duration_s']} s, manifest {item['duration_s']} s"))
+    if now["format"] != item["format"]:
+        found.append(Drift(rel, f"format {now['format']}, manifest {item['format']}"))
+    for key, value in now["loudness"].items():
+        was = item["loudness"][key]
+        if (value is None) != (was is None) or (value is not None and abs(value - was) > LEVEL_TOL):
+            found.append(Drift(rel, f"{key} {value}, manifest {was}"))
+    lost = set(audio_checks(item["kind"], item, profile)) - set(audio_checks(item["kind"], now, profile))
+    found += [Drift(rel, f"now fails the {check} check") for check in sorted(lost)]
+    return found
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)

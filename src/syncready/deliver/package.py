@@ -1,0 +1,305 @@
+"""``syncready package``: one raw song to a verified, library-ready delivery folder.
+
+The stages, in order (each is the library call of its own command; nothing is re-implemented):
+
+1. **fix** (:func:`syncready.produce.fix.fix`: end -> trim -> master, checked before and
+   after) makes the *Main* master.
+2. **versions**, with a stems folder (:func:`syncready.stems.versions.render_versions` on the
+   source mix) and the delivered stems (:func:`syncready.stems.fix.fix_set`), one stems folder
+   per version holding the stems that version keeps.
+3. **cut-downs** :60 :30 :15 :06, those shorter than the master
+   (:func:`syncready.produce.cutdown.cutdowns`).
+4. **loops** of 4, 8 and 16 bars, those that fit (:func:`syncready.produce.loop.make_loop`).
+5. **sting** (:func:`syncready.produce.sting.make_sting`).
+6. **tag** every delivered audio file but the stems from the rights record, and **sign** it
+   when a certificate and key are given (:mod:`syncready.rights.tags`, :mod:`.credentials`).
+7. **exports** of the rights record into ``Paperwork/`` (:data:`PAPERWORK`).
+8. **report**: the fix page (:func:`syncready.deliver.report.render_fix`, before/after).
+9. **manifest.json** (:mod:`.manifest`).
+
+Without a rights record, or with one that fails validation (unreadable, malformed, or with
+an error-level issue), the audio is still built: the paperwork is listed under ``missing`` in
+the manifest with the reason. A stage that cannot make one asset to its contract (a loop
+longer than the song...) skips it with a note; a failing fix stops the package.
+
+Atomicity: everything is built in a temporary folder beside ``out_dir`` and renamed to it at
+the end, so a crash leaves no half-written delivery; an existing ``out_dir`` is replaced only
+with ``overwrite`` (the old one is removed after the new one is in place). Analyses are cached
+by content hash, so a re-run on the same input reuses them and writes the same files.
+Stage times are in seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import audio
+from ..checks.profile import Profile
+from ..errors import BadInputError, ContractError, SyncreadyError, UsageError
+from ..produce.cutdown import cutdowns
+from ..produce.fix import FixResult, fix
+from ..produce.loop import make_loop
+from ..produce.sting import make_sting
+from . import manifest
+from .naming import Naming, safe_name
+from .report import render_fix
+
+CUTDOWNS_S = (60.0, 30.0, 15.0, 6.0)
+LOOP_BARS = (4, 8, 16)
+PAPERWORK = {  # export kind -> file suffix
+    "ingestion-tsv": "Ingestion.tsv",
+    "cue-sheet-csv": "Cue Sheet.csv",
+    "split-sheet-csv": "Split Sheet.csv",
+    "split-sheet-html": "Split Sheet.html",
+    "disclosure-json": "AI Disclosure.json",
+    "lyric-sheet-txt": "Lyrics.txt",
+}
+SKIPPABLE = (UsageError, BadInputError, ContractError)
+
+
+@dataclass
+class PackageResult:
+    """What :func:`package` made: the folder, its manifest, stage times (s), notes."""
+
+    path: str
+    manifest: dict
+    fix: FixResult
+    stages: dict[str, float] = field(default_factory=dict)
+    zip_path: str | None = None
+
+
+@dataclass
+class _Build:
+    """The delivery under construction: its temp root and the manifest entries so far."""
+
+    root: Path
+    profile: Profile
+    files: list[dict] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)  # relative path -> asset key (main, cut30...)
+    notes: list[str] = field(default_factory=list)
+    stages: dict[str, float] = field(default_factory=dict)
+
+    def add(self, path: Path, kind: str, version: str | None, checks: list[str] = (), key: str | None = None) -> None:
+        item = manifest.entry(self.root, path, kind, version, self.profile, list(checks))
+        self.files.append(item)
+        if key is not None:
+            self.keys[item["path"]] = key
+
+    @contextlib.contextmanager
+    def stage(self, name: str):
+        start = time.perf_counter()
+        yield
+        self.stages[name] = round(self.stages.get(name, 0.0) + time.perf_counter() - start, 3)
+
+
+def package(source: str | Path, out_dir: str | Path, profile: Profile, *, stems: str | Path | None = None,
+            rights: str | Path | None = None, naming: Naming = Naming(), cert: str | Path | None = None,
+            key: str | Path | None = None, zip_file: bool = False, overwrite: bool = False) -> PackageResult:
+    """Build the delivery of ``source`` in ``out_dir`` (see the module notes).
+
+    Raises
+    ------
+    BadInputError
+        ``source`` is not readable audio (or is silent).
+    UsageError
+        ``out_dir`` exists (without ``overwrite``), cannot be written, or is the input's folder
+        piece; a bad stems folder or naming.
+    ContractError
+        The master could not be made to its contract; nothing is written.
+    """
+    source, out_dir = Path(source), Path(out_dir)
+    audio.probe(source)
+    if out_dir.exists() and not overwrite:
+        raise UsageError(f"{out_dir}: already exists; use --force to replace it")
+    if out_dir.exists() and source.resolve().is_relative_to(out_dir.resolve()):
+        raise UsageError(f"{out_dir}: holds the input; refusing to replace it")
+    record, paperwork_problem = _record(rights)
+    title = record.work.title if record else source.stem
+    build = _Build(_temp_dir(out_dir), profile)
+    try:
+        with tempfile.TemporaryDirectory(prefix="syncready-package-") as scratch:
+            fixed = _audio(build, source, Path(scratch), naming, title, stems)
+        tagged = _tag(build, record, cert, key, fixed.after.analysis)
+        missing = _paperwork(build, record, paperwork_problem, naming, title, fixed.after.analysis)
+        with build.stage("report"):
+            report = build.root / f"{safe_name(title)} Report.html"
+            report.write_text(render_fix(fixed.before, fixed.after, fixed.steps, profile), encoding="utf-8")
+            build.add(report, "report", None)
+        with build.stage("manifest"):
+            doc = manifest.document(source, profile, build.files, missing, build.notes + tagged)
+            manifest.write(build.root, doc)
+        zip_path = _zip(build.root, out_dir) if zip_file else None
+        _replace(build.root, out_dir)
+    except BaseException:
+        shutil.rmtree(build.root, ignore_errors=True)
+        raise
+    return PackageResult(str(out_dir), doc, fixed, build.stages, zip_path)
+
+
+def _temp_dir(out_dir: Path) -> Path:
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}-"))
+    except OSError as exc:
+        raise UsageError(f"{out_dir}: cannot write the delivery there ({exc.strerror})") from None
+
+
+def _record(rights: str | Path | None):
+    """The rights record, or None and why the paperwork cannot be made."""
+    from ..rights import record as records
+
+    if rights is None:
+        return None, "no rights record was given (--rights)"
+    try:
+        record = records.load(rights)
+    except SyncreadyError as exc:
+        return None, f"the rights record failed validation: {exc}"
+    errors = [f"{i.field}: {i.message}" for i in records.issues(record, record._base) if i.severity == "error"]
+    if errors:
+        return None, f"the rights record failed validation: {'; '.join(errors)}"
+    return record, None
+
+
+def _audio(build: _Build, source: Path, scratch: Path, naming: Naming, title: str, stems: str | Path | None) -> FixResult:
+    """Fix, versions and stems, cut-downs, loops, sting: the audio of the delivery."""
+    profile, root = build.profile, build.root
+    with build.stage("fix"):
+        fixed = fix(source, profile, scratch)
+    analysis = fixed.after.analysis
+    bpm = analysis.music.tempo_bpm if analysis.music else None
+
+    def place(made: str | Path, key: str, kind: str, checks: list[str] = ("contract",), folder: Path = root) -> Path:
+        target = folder / f"{naming.stem(title, key, bpm)}{Path(made).suffix}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(made, target)
+        build.add(target, kind, naming.version(key), checks, key)
+        return target
+
+    passed = [f"check:{f.check}" for f in fixed.after.report.findings if f.severity == "pass"]
+    master = place(fixed.output, "main", "master", ["contract", *passed])
+    fixed.after.report.file = master.name
+    if stems is not None:
+        with build.stage("versions"):
+            _versions(build, source, Path(stems), scratch, place)
+    with build.stage("cutdowns"):
+        targets = [t for t in CUTDOWNS_S if t < analysis.source.duration_s]
+        for cut in cutdowns(master, targets, scratch / "cuts", analysis=analysis) if targets else []:
+            place(cut.path, f"cut{cut.target_s:g}", "cutdown")
+    with build.stage("loops"):
+        for bars in LOOP_BARS:
+            _skippable(build, f"{bars}-bar loop", lambda: place(
+                make_loop(master, bars, scratch / f"loop{bars}.wav", analysis=analysis).path, f"loop{bars}", "loop"), scratch)
+    with build.stage("sting"):
+        _skippable(build, "sting", lambda: place(make_sting(master, scratch / "sting.wav", analysis=analysis).path, "sting", "sting"), scratch)
+    return fixed
+
+
+def _versions(build: _Build, source: Path, folder: Path, scratch: Path, place) -> None:
+    """The versions of the stem set and one folder of delivered stems per version."""
+    from ..stems.fix import fix_set
+    from ..stems.stemset import load_set, stem_files
+    from ..stems.versions import render_versions
+
+    paths = stem_files(folder, source)
+    made = render_versions(source, paths, scratch / "versions", build.profile)
+    delivered = fix_set(load_set(source, paths), scratch / "stems", build.profile)
+    stems_by_name = {Path(c.path).stem: Path(c.path) for c in delivered.stems}
+    for v in made.versions:
+        if v.name == "full":
+            continue
+        version_file = place(v.path, v.name, "version")
+        keep = [stems_by_name[Path(s).stem] for s in v.stems if Path(s).stem in stems_by_name]
+        stem_folder = build.root / f"{version_file.stem} Stems"
+        for stem in keep:
+            stem_folder.mkdir(exist_ok=True)
+            target = stem_folder / safe_name(stem.name)
+            shutil.copyfile(stem, target)
+            build.add(target, "stem", v.name)
+
+
+def _skippable(build: _Build, what: str, action, scratch: Path) -> None:
+    """Run ``action``; an asset that cannot be made is noted (without scratch paths), not fatal."""
+    try:
+        action()
+    except SKIPPABLE as exc:
+        message = str(exc)
+        for folder in (scratch, build.root):
+            message = message.replace(f"{folder}{os.sep}", "")
+        build.notes.append(f"no {what}: {message}")
+
+
+def _tag(build: _Build, record, cert, key, analysis) -> list[str]:
+    """Tag (and sign) the delivered audio from the rights record; notes of what was done."""
+    if record is None:
+        return ["audio not tagged: no valid rights record"]
+    from ..rights import credentials
+    from ..rights.tags import fields_from_record, tag
+
+    with build.stage("tag"):
+        for item in build.files:
+            version = build.keys.get(item["path"])
+            if item["kind"] in manifest.AUDIO_KINDS and item["kind"] != "stem":
+                path = build.root / item["path"]
+                tag(path, fields_from_record(record, version=version, analysis=analysis))
+                if cert is not None and key is not None:
+                    credentials.sign(path, cert, key, record, version=version)
+                item["sha256"] = manifest.sha256(path)
+    return ["audio tagged" + (" and signed" if cert is not None and key is not None else "")]
+
+
+def _paperwork(build: _Build, record, problem: str | None, naming: Naming, title: str, analysis) -> list[dict]:
+    """Write the exports of the rights record; the documents that could not be made."""
+    if record is None:
+        return [{"document": kind, "reason": problem} for kind in PAPERWORK]
+    from ..rights import exports
+
+    missing = []
+    folder = build.root / "Paperwork"
+    folder.mkdir()
+    versions = [exports.Version(f["version"], Path(f["path"]).name, f["duration_s"], None)
+                for f in build.files if f["kind"] in ("master", "version")]
+    options = {"ingestion-tsv": {"versions": versions, "analysis": analysis},
+               "cue-sheet-csv": {"analysis": analysis}}
+    with build.stage("exports"):
+        for kind, suffix in PAPERWORK.items():
+            if kind.startswith("lyric") and not (record.work.lyrics and (record.work.lyrics.text or record.work.lyrics.path)):
+                missing.append({"document": kind, "reason": "the rights record has no lyrics"})
+                continue
+            path = folder / f"{safe_name(title)} {suffix}"
+            try:
+                exports.write(kind, record, path, **options.get(kind, {}))
+            except SyncreadyError as exc:
+                missing.append({"document": kind, "reason": str(exc)})
+                continue
+            build.add(path, "sheet", None)
+    return missing
+
+
+def _zip(root: Path, out_dir: Path) -> str:
+    """Zip the built delivery to ``<out_dir>.zip`` (atomically, beside ``out_dir``)."""
+    import zipfile
+
+    from ..outputs import atomic_path
+
+    target = out_dir.with_name(out_dir.name + ".zip")
+    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            archive.write(path, (Path(out_dir.name) / path.relative_to(root)).as_posix())
+    return str(target)
+
+
+def _replace(built: Path, out_dir: Path) -> None:
+    """Move the built delivery to ``out_dir``; an old one is removed after the swap."""
+    old = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}-old-"))
+        os.replace(out_dir, old / out_dir.name)
+    os.replace(built, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
