@@ -4,6 +4,7 @@
 # missing); prints nothing and returns 0 when it cannot, so the tests that need it skip.
 # The server lives in a temporary folder owned by the postgres user, on a Unix socket only.
 set -uo pipefail
+cd /tmp  # the postgres user cannot enter the checkout
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 if [ -z "$bindir" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >&2 || exit 0
