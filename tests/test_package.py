@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from syncready.checks import profile as profiles
 from syncready.cli import app
 from syncready.deliver import manifest
+from syncready.digest import file_sha256
 from syncready.deliver.naming import Naming, load, safe_name
 from syncready.deliver.package import PAPERWORK, package
 from syncready.demo import make_demo_track
@@ -62,7 +63,7 @@ def test_package_without_rights_builds_audio_report_and_manifest(track, prof, tm
     main = next(f for f in doc["files"] if f["kind"] == "master")
     assert {"format", "true_peak", "loudness", "contract"} <= set(main["checks_passed"])
     assert main["format"]["sample_rate"] == 48000 and abs(main["loudness"]["integrated_lufs"] + 14) < 1
-    assert doc["source"]["sha256"] == manifest.sha256(track) and doc["syncready_version"]
+    assert doc["source"]["sha256"] == file_sha256(track) and doc["syncready_version"]
     assert {m["document"] for m in doc["missing"]} == set(PAPERWORK)
     assert set(result.stages) >= {"fix", "cutdowns", "loops", "sting", "report"}
     assert manifest.verify(out, prof) == []

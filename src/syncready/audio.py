@@ -49,7 +49,6 @@ distortion. Dither is skipped when the samples already lie exactly on the output
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import itertools
 import os
 import re
@@ -66,6 +65,7 @@ import soundfile as sf
 import soxr
 from numba import njit
 
+from syncready.digest import file_sha256
 from syncready.errors import BadInputError, UsageError
 from syncready.outputs import atomic_path
 from syncready.workers import per_channel
@@ -366,8 +366,7 @@ def _check_regular_file(name: str) -> None:
 
 def _sha256(name: str) -> str:
     try:
-        with open(name, "rb") as f:
-            return hashlib.file_digest(f, "sha256").hexdigest()
+        return file_sha256(name)
     except OSError as exc:
         raise _os_error(name, exc) from exc
 

@@ -18,7 +18,6 @@ Conventions
 from __future__ import annotations
 
 import glob
-import hashlib
 import json
 import multiprocessing
 import os
@@ -28,6 +27,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .digest import file_sha256
 from .errors import SyncreadyError, UsageError
 from .outputs import write_text
 from .stems.stemset import AUDIO_SUFFIXES
@@ -74,11 +74,7 @@ def find_inputs(spec: str | Path) -> tuple[list[Path], int]:
 
 def job_key(path: Path, task: str, profile: str) -> str:
     """The result key of one job: content hash, task and profile."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return f"{digest.hexdigest()[:32]}-{task}-{profile}"
+    return f"{file_sha256(path)[:32]}-{task}-{profile}"
 
 
 def run_job(path: str, task: str, profile: str) -> dict:

@@ -14,7 +14,6 @@ re-measures and lists the drift: a missing, extra or changed file, or a check it
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 from .. import __version__, audio
 from ..analysis.loudness import measure
 from ..checks.profile import Profile
+from ..digest import file_sha256
 from ..errors import BadInputError
 
 MANIFEST = "manifest.json"
@@ -35,15 +35,6 @@ class Drift:
 
     path: str
     problem: str
-
-
-def sha256(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def measure_audio(path: Path) -> dict:
@@ -77,7 +68,7 @@ def audio_checks(kind: str, measured: dict, profile: Profile) -> list[str]:
 
 def entry(root: Path, path: Path, kind: str, version: str | None, profile: Profile, extra_checks: list[str] = ()) -> dict:
     """The manifest entry of ``path`` (inside ``root``)."""
-    item = {"path": path.relative_to(root).as_posix(), "kind": kind, "version": version, "sha256": sha256(path)}
+    item = {"path": path.relative_to(root).as_posix(), "kind": kind, "version": version, "sha256": file_sha256(path)}
     if kind in AUDIO_KINDS:
         measured = measure_audio(path)
         item |= measured
@@ -89,7 +80,7 @@ def document(source: Path, profile: Profile, files: list[dict], missing: list[di
     """The whole manifest: source hash, syncready version, profile, files, missing paperwork."""
     return {
         "syncready_version": __version__,
-        "source": {"file": source.name, "sha256": sha256(source)},
+        "source": {"file": source.name, "sha256": file_sha256(source)},
         "profile": profile.name,
         "files": sorted(files, key=lambda f: f["path"]),
         "missing": missing,
@@ -141,7 +132,7 @@ def verify(root: str | Path, profile: Profile) -> list[Drift]:
 def _drift(root: Path, item: dict, profile: Profile) -> list[Drift]:
     path, rel = root / item["path"], item["path"]
     found = []
-    if sha256(path) != item["sha256"]:
+    if file_sha256(path) != item["sha256"]:
         found.append(Drift(rel, "SHA-256 changed"))
     if item["kind"] not in AUDIO_KINDS:
         return found

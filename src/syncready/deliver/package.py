@@ -41,6 +41,7 @@ from pathlib import Path
 
 from .. import audio
 from ..checks.profile import Profile
+from ..digest import file_sha256
 from ..errors import BadInputError, ContractError, SyncreadyError, UsageError
 from ..produce.cutdown import cutdowns
 from ..produce.fix import FixResult, fix
@@ -249,7 +250,7 @@ def _tag(build: _Build, record, cert, key, analysis) -> list[str]:
                 tag(path, fields_from_record(record, version=version, analysis=analysis))
                 if cert is not None and key is not None:
                     credentials.sign(path, cert, key, record, version=version)
-                item["sha256"] = manifest.sha256(path)
+                item["sha256"] = file_sha256(path)
     return ["audio tagged" + (" and signed" if cert is not None and key is not None else "")]
 
 

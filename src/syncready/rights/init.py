@@ -19,7 +19,8 @@ from rich.prompt import Prompt
 
 from ..errors import UsageError
 from ..outputs import write_text
-from .record import ELEMENTS, ORIGINS, Issue, Record, dumps, issues, load, sha256_of
+from ..digest import file_sha256
+from .record import ELEMENTS, ORIGINS, Issue, Record, dumps, issues, load
 
 
 @dataclass
@@ -120,7 +121,7 @@ def create(track: str | Path, path: str | Path, answers: Answers, *, overwrite: 
                  "writers": [{"name": n, "share": s} for n, s in answers.writers.items()]},
         "master": {"artist": answers.artist} if answers.artist else {},
         "contributions": [{"element": e, "origin": o} for e, o in answers.origins.items()],
-        "audio": {"path": os.path.relpath(track.resolve(), path.resolve().parent), "sha256": sha256_of(track),
+        "audio": {"path": os.path.relpath(track.resolve(), path.resolve().parent), "sha256": file_sha256(track),
                   "date": dt.date.fromtimestamp(track.stat().st_mtime)},
     }
     if answers.service:

@@ -23,7 +23,6 @@ Layout (every table but ``[work]`` optional; see docs/rights.md)::
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError, field_validator
 
+from ..digest import file_sha256
 from ..errors import UsageError
 from .codes import normalise_ipi_base, normalise_ipi_name, normalise_isrc, normalise_iswc
 
@@ -286,15 +286,6 @@ def _prune(value):
     return value
 
 
-def sha256_of(path: str | Path) -> str:
-    """SHA-256 hex digest of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def issues(record: Record, base: str | Path = ".", *, require_pro: bool = False, today: dt.date | None = None) -> list[Issue]:
     """Whole-record checks (see the module docstring); ``base`` is the folder evidence paths
     are relative to. Missing PRO/IPI are warnings unless ``require_pro``."""
@@ -359,6 +350,6 @@ def _evidence(record: Record, base: Path) -> list[Issue]:
         path = base / e.path
         if not path.is_file():
             found.append(Issue("warning", where, f"evidence file {e.path} is not there"))
-        elif e.sha256 and sha256_of(path) != e.sha256.lower():
+        elif e.sha256 and file_sha256(path) != e.sha256.lower():
             found.append(Issue("error", where, f"{e.path} has changed since it was recorded (SHA-256 differs)"))
     return found
