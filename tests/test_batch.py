@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import music_like, write_wav
@@ -27,29 +28,49 @@ def test_batch_checks_every_file_isolates_failures_and_resumes(folder, tmp_path)
     files, others = find_inputs(folder)
     assert len(files) == 4 and others == 1
     seen = []
-    r = run(folder, tmp_path / "results", jobs=2, progress=lambda done, total: seen.append((done, total)))
+    db = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    r = run(folder, tmp_path / "results", jobs=2, progress=lambda done, total: seen.append((done, total)), catalog=db)
     assert r.done == 4 and r.not_audio == 1 and seen[-1] == (4, 4)
     assert [f["file"] for f in r.failed] == [str(folder / "broken.wav")]
     assert sum(r.verdicts.values()) == 4 and r.verdicts["error"] == 1
     stored = [json.loads(p.read_text()) for p in (tmp_path / "results").glob("*-check-sync-library.json")]
     assert len(stored) == 4 and {d["status"] for d in stored} == {"ok", "error"}
-    again = run(folder, tmp_path / "results", jobs=2, resume=True)
+    assert all(d["catalog"].startswith("added as track") for d in stored if d["status"] == "ok")
+    from syncready.catalog.db import open_catalog
+    from syncready.catalog.store import list_tracks
+
+    with open_catalog(db)() as session:
+        assert sorted(t["title"] for t in list_tracks(session)) == ["song0", "song1", "song2"]
+    again = run(folder, tmp_path / "results", jobs=2, resume=True, catalog=False)
     assert again.skipped == 3 and again.done == 1  # only the failed file is tried again
     (folder / "copy.wav").write_bytes((folder / "song0.wav").read_bytes())
-    assert run(folder, tmp_path / "results", jobs=1, resume=True).skipped == 4  # same content: not redone
+    assert run(folder, tmp_path / "results", jobs=1, resume=True, catalog=False).skipped == 4  # same content: not redone
 
 
 def test_batch_refuses_an_empty_folder_and_a_bad_profile(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UsageError):
-        run(tmp_path / "empty", tmp_path / "r")
+        run(tmp_path / "empty", tmp_path / "r", catalog=False)
     with pytest.raises(UsageError):
-        run(tmp_path, tmp_path / "r", profile="no-such-profile")
+        run(tmp_path, tmp_path / "r", profile="no-such-profile", catalog=False)
+
+
+def test_batch_packages_each_file_into_the_catalog(tmp_path):
+    from syncready.demo import synthesize
+
+    folder = tmp_path / "in"
+    write_wav(folder / "groove.wav", 0.5 * synthesize(bars=8, seed=2), 44100)
+    db = f"sqlite:///{tmp_path / 'catalog.sqlite'}"
+    r = run(folder, tmp_path / "results", task="package", jobs=1, catalog=db)
+    assert r.done == 1 and r.failed == []
+    doc = json.loads(next((tmp_path / "results").glob("*-package-*.json")).read_text())
+    assert (Path(doc["delivery"]) / "manifest.json").is_file() and doc["catalog"].startswith("added as track")
 
 
 def test_batch_command_line(folder, tmp_path):
     run_ = subprocess.run([sys.executable, "-m", "syncready", "batch", str(folder / "sub"), "-j", "2", "-o",
-                           str(tmp_path / "res"), "--json", "-"], capture_output=True, text=True, timeout=300)
+                           str(tmp_path / "res"), "--db", f"sqlite:///{tmp_path / 'c.sqlite'}", "--json", "-"],
+                          capture_output=True, text=True, timeout=300)
     doc = json.loads(run_.stdout)
     assert doc["done"] == 2 and doc["failed"] == [] and run_.returncode in (0, 1)
     assert run_.returncode == (1 if doc["verdicts"].get("fail") else 0)

@@ -11,6 +11,8 @@ Conventions
   failed files are tried again.
 - A failure (unreadable file, a bug in one track) is caught in its worker and recorded as that
   file's result (``status: "error"``); the other files go on.
+- Results of files done without error are added to the catalog in the parent process (one
+  writer: SQLite allows no other).
 - Workers are started with the ``spawn`` method (numba's threads and forked processes do not
   mix) and each runs single files to completion; ``jobs`` is the number of processes.
 """
@@ -32,7 +34,7 @@ from .errors import SyncreadyError, UsageError
 from .outputs import write_text
 from .stems.stemset import AUDIO_SUFFIXES
 
-TASKS = ("check",)
+TASKS = ("check", "package")
 
 
 @dataclass
@@ -77,21 +79,32 @@ def job_key(path: Path, task: str, profile: str) -> str:
     return f"{file_sha256(path)[:32]}-{task}-{profile}"
 
 
-def run_job(path: str, task: str, profile: str) -> dict:
-    """One file's result (runs in a worker). Never raises for the file's own faults."""
+def run_job(path: str, task: str, profile: str, key: str, results_dir: str) -> dict:
+    """One file's result (runs in a worker). Never raises for the file's own faults.
+
+    ``check``: the ``check --json`` document. ``package``: the delivery is built in
+    ``results_dir/deliveries/<file stem>-<key prefix>`` (replaced when it is there: the key
+    says the content and profile are the same).
+    """
     from .checks import profile as profiles
     from .qc import check_file, document
 
     started = time.perf_counter()
     try:
-        if task != "check":
-            raise UsageError(f"unknown task {task!r}")
-        result = check_file(path, profiles.load(profile))
-        doc = document(result)
-        status = "error" if result.unusable else "ok"
-        out = {"file": path, "status": status, "verdict": doc["verdict"], "check": doc}
-        if result.unusable:
-            out["error"] = result.unusable
+        prof = profiles.load(profile)
+        if task == "check":
+            result = check_file(path, prof)
+            doc = document(result)
+            out = {"file": path, "status": "error" if result.unusable else "ok", "verdict": doc["verdict"], "check": doc}
+            if result.unusable:
+                out["error"] = result.unusable
+        else:
+            from .deliver.package import package
+
+            target = Path(results_dir) / "deliveries" / f"{Path(path).stem}-{key[:12]}"
+            made = package(path, target, prof, overwrite=True)
+            after = made.fix.after.report.verdict if made.fix.after else "error"
+            out = {"file": path, "status": "ok", "verdict": after, "delivery": made.path}
     except SyncreadyError as exc:
         out = {"file": path, "status": "error", "verdict": "error", "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - one track's bug must not stop the batch
@@ -101,11 +114,15 @@ def run_job(path: str, task: str, profile: str) -> dict:
 
 
 def run(spec: str | Path, results_dir: str | Path, *, task: str = "check", profile: str = "sync-library",
-        jobs: int | None = None, resume: bool = False, progress: Callable[[int, int], None] | None = None) -> BatchResult:
+        jobs: int | None = None, resume: bool = False, progress: Callable[[int, int], None] | None = None,
+        catalog: str | None | bool = None) -> BatchResult:
     """Run ``task`` on every audio file of ``spec`` with ``jobs`` worker processes.
 
     ``progress(done, total)`` is called after each finished file. Results go to
     ``results_dir/<key>.json`` (see the module notes) and a summary to ``results_dir/batch.json``.
+    Each file done without error is also added to the catalog (the file for ``check``, its
+    delivery for ``package``): ``catalog`` is its URL, None for the default catalog
+    (:mod:`syncready.catalog.db`), False for none.
 
     Raises
     ------
@@ -129,7 +146,14 @@ def run(spec: str | Path, results_dir: str | Path, *, task: str = "check", profi
         else:
             todo.append((path, key))
     total = len(todo)
-    for key, doc in _pool(todo, task, profile, jobs):
+    sessions = None
+    if catalog is not False and todo:
+        from .catalog.db import open_catalog
+
+        sessions = open_catalog(catalog or None)
+    for key, doc in _pool(todo, task, profile, jobs, folder):
+        if sessions is not None and doc["status"] == "ok":
+            doc["catalog"] = _record(sessions, doc.get("delivery") or doc["file"])
         write_text(folder / f"{key}.json", json.dumps(doc, indent=2))
         result.done += 1
         result.verdicts[doc["verdict"]] = result.verdicts.get(doc["verdict"], 0) + 1
@@ -145,6 +169,19 @@ def run(spec: str | Path, results_dir: str | Path, *, task: str = "check", profi
     return result
 
 
+def _record(sessions, path: str) -> str:
+    """Add ``path`` (a file or a delivery folder) to the catalog; the outcome in words."""
+    from .catalog.store import add
+
+    try:
+        with sessions() as session:
+            tracks = add(session, path)
+            session.commit()
+        return f"added as track {', '.join(str(t.id) for t in tracks)}"
+    except SyncreadyError as exc:
+        return f"not added: {exc}"
+
+
 def _finished(path: Path) -> bool:
     """Whether a stored result exists and is not an error (errors are retried on resume)."""
     try:
@@ -153,13 +190,15 @@ def _finished(path: Path) -> bool:
         return False
 
 
-def _pool(todo: list[tuple[Path, str]], task: str, profile: str, jobs: int | None) -> Iterator[tuple[str, dict]]:
+def _pool(todo: list[tuple[Path, str]], task: str, profile: str, jobs: int | None,
+          folder: Path) -> Iterator[tuple[str, dict]]:
     """Yield ``(key, result)`` as jobs finish, in a spawn-context process pool."""
     if not todo:
         return
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures: dict[Future, str] = {pool.submit(run_job, str(path), task, profile): key for path, key in todo}
+        futures: dict[Future, str] = {pool.submit(run_job, str(path), task, profile, key, str(folder)): key
+                                      for path, key in todo}
         for future in as_completed(futures):
             yield futures[future], future.result()

@@ -1,4 +1,4 @@
-"""``syncready batch``: one task over a whole folder, in parallel, resumable.
+"""``syncready batch``: one task over a whole folder, in parallel, resumable, into the catalog.
 
 Exit codes: 0 every file done and passing (warnings allowed), 1 a file failed its check, 2 a
 file could not be read (the rest are still done) or bad arguments.
@@ -20,14 +20,16 @@ from .cli_produce import JsonOpt, _report
 @app.command()
 def batch(
     spec: Annotated[str, typer.Argument(help="A folder (searched recursively) or a glob pattern.", show_default=False)],
-    do: Annotated[str, typer.Option("--do", help="The task for every file: check.")] = "check",
+    do: Annotated[str, typer.Option("--do", help="The task for every file: check, or package (a delivery per file).")] = "check",
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Worker processes (default: one per core).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Skip files whose result (by content hash) is already in the results folder.")] = False,
     output: Annotated[Path, typer.Option("--output", "-o", help="Results folder: one JSON per file, batch.json summary.")] = Path("syncready-batch"),
     profile: ProfileOpt = "sync-library",
+    db: Annotated[Optional[str], typer.Option("--db", help="Catalog to record the results in (default: $SYNCREADY_DB or the user catalog).")] = None,
+    no_catalog: Annotated[bool, typer.Option("--no-catalog", help="Do not record the results in the catalog.")] = False,
     json_out: JsonOpt = None,
 ) -> None:
-    """Check every audio file of a folder in a pool of worker processes, with progress, failures isolated, resumable."""
+    """Check (or package) every audio file of a folder in a pool of worker processes, with progress, failures isolated, resumable."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from .batch import run
@@ -45,7 +47,8 @@ def batch(
             per_hour = 3600 * done / max(time.perf_counter() - started, 1e-9)
             bar.update(task, completed=done, total=total, rate=f"{per_hour:,.0f} files/h")
 
-        r = _guarded(lambda: run(spec, output, task=do, profile=profile, jobs=jobs, resume=resume, progress=advance))
+        r = _guarded(lambda: run(spec, output, task=do, profile=profile, jobs=jobs, resume=resume, progress=advance,
+                                 catalog=False if no_catalog else db))
     lines = [f"{r.done} file(s) done, {r.skipped} already done (resume), {r.not_audio} not audio; "
              f"{r.seconds:.1f} s, {r.rate_per_hour:.0f} files/hour; verdicts {r.verdicts or '-'}; results in {r.results_dir}"]
     lines += [f"failed: {f['file']}: {f['error']}" for f in r.failed]
