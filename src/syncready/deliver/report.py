@@ -36,9 +36,13 @@ def _figure(width: float = 10, height: float = 2.6):
 
 
 def _svg(fig) -> str:
+    """The figure as inline SVG, the same bytes for the same picture (fixed id salt, no date)."""
+    import matplotlib
+
     buf = io.StringIO()
     fig.tight_layout()
-    fig.savefig(buf, format="svg")
+    with matplotlib.rc_context({"svg.hashsalt": "syncready"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     text = buf.getvalue()
     return text[text.index("<svg") :]
 
