@@ -58,12 +58,12 @@ from .. import audio
 from ..analysis import Analysis
 from ..analysis.frames import moving_average
 from ..analysis.levels import SOUND_DBFS
-from ..audio import Audio
 from ..errors import ContractError, UsageError
 from ..outputs import guard
 from .bars import ENERGY_DB_SCALE, BarGrid, EditSource, open_source, window
 from .edit import EDGE_FADE_S, SPLICE_FADE_S, fade_in, fade_out, frames, splice
 from .ending import DECAY_FLOOR_DB, HOLD_BEATS, ring_out
+from .files import write_edit
 
 TAIL_MIN_S, TAIL_MAX_S = 0.75, 1.5
 MIN_TARGET_S = 2.0
@@ -594,7 +594,7 @@ def write_checked(source: EditSource, plan: EditPlan, out: str | Path, *, overwr
     UsageError
         ``out`` is the input, or exists and ``overwrite`` is False.
     """
-    audio.save(Audio(render(source, plan), source.rate), out, bit_depth=24, protect=[source.path], overwrite=overwrite)
+    write_edit(render(source, plan), source.sound, out, protect=[source.path], overwrite=overwrite)
     written = audio.load(out)
     natural = natural_step_db(source.sound.samples, source.rate, plan.joined)
     measured = measure(written.samples, written.sample_rate, plan.joins, plan.final_downbeat, natural)

@@ -47,6 +47,11 @@ def write_unchanged(path: str | Path, sound: Audio, out: str | Path, *, overwrit
     input's suffix, else the same samples written in ``out``'s format."""
     if Path(out).suffix.lower() != Path(path).suffix.lower():
         write_edit(sound.samples, sound, out, protect=[path], overwrite=overwrite)
-        return
+    else:
+        copy_file(path, out, overwrite=overwrite)
+
+
+def copy_file(path: str | Path, out: str | Path, *, overwrite: bool) -> None:
+    """Copy ``path`` byte for byte to ``out``, atomically, never over an input."""
     with atomic_path(out, [path], overwrite=overwrite) as temp:
         shutil.copyfile(path, temp)

@@ -30,11 +30,11 @@ import numpy as np
 
 from .. import audio
 from ..analysis import Analysis
-from ..audio import Audio
 from ..errors import ContractError, UsageError
 from .bars import ENERGY_DB_SCALE, EditSource, open_source
 from .cutdown import CLICK_EXCESS_MAX_DB, join_step_db, natural_step_db, rms, sounding, splice_click_db, to_db
 from .edit import crossfade, frames
+from .files import write_edit
 
 LOOP_FADE_S = 0.05
 NOT_PHRASE_COST = 0.15
@@ -137,7 +137,7 @@ def make_loop(path: str | Path, bars: int, out: str | Path, *, overwrite: bool =
     source = open_source(path, analysis=analysis, action="loop")
     plan = plan_loop(source, bars)
     rate = source.rate
-    audio.save(Audio(render_loop(source, plan), rate), out, bit_depth=24, protect=[path], overwrite=overwrite)
+    write_edit(render_loop(source, plan), source.sound, out, protect=[path], overwrite=overwrite)
     written = audio.load(out)
     click, jump, step = seam(written.samples, rate)
     end = plan.start + plan.length

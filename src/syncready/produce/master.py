@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +54,8 @@ from ..analysis.truepeak import true_peak
 from ..audio import Audio, SourceInfo
 from ..checks.profile import Profile
 from ..errors import BadInputError, ContractError, UsageError
-from ..outputs import atomic_path, guard
+from ..outputs import guard
+from .files import copy_file
 from .limiter import GlueSettings, Limiter, LimiterSettings, glue as glue_compress, reduction_db
 
 __all__ = [
@@ -504,8 +504,7 @@ def master(
     mastered, result = master_audio(track, profile, glue=glue, tilt_db=tilt_db,
                                     max_gain_reduction_db=max_gain_reduction_db)
     if not result.changed and _as_delivered(track.source, profile):
-        with atomic_path(out, [path], overwrite=overwrite) as temp:
-            shutil.copyfile(path, temp)
+        copy_file(path, out, overwrite=overwrite)
     else:
         audio_io.save(mastered, out, bit_depth=profile.delivery.bit_depth, protect=[path], overwrite=overwrite)
         result = dataclasses.replace(result, changed=True)
