@@ -317,7 +317,7 @@ def _guarded(action):
         raise typer.Exit(EXIT_FAIL if isinstance(exc, ContractError) else EXIT_BAD) from None
 
 
-from . import cli_batch, cli_catalog, cli_package, cli_produce, cli_rights, cli_stems  # noqa: E402,F401  (register the batch, catalog, delivery, production, rights and stem commands)
+from . import cli_batch, cli_catalog, cli_create, cli_package, cli_produce, cli_rights, cli_serve, cli_stems  # noqa: E402,F401  (register the batch, catalog, create, delivery, production, rights, studio and stem commands)
 
 
 def main() -> None:

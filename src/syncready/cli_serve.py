@@ -1,0 +1,1 @@
+"""``syncready serve``: the local web studio (issue 8). Its command is registered here."""
