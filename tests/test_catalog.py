@@ -40,6 +40,30 @@ def _song(seed: int, seconds: float = 20.0, rate: int = 44100) -> np.ndarray:
     return np.stack([mono, mono * 0.9], axis=1).astype(np.float32)
 
 
+def _take(prompt: int, take: int, seconds: float = 24.0, rate: int = 44100) -> np.ndarray:
+    """One generation of a prompt: the prompt fixes tempo (to +-0.5 %), scale and the instruments'
+    sound, the take the chords, notes and accents."""
+    p, r = np.random.default_rng(prompt), np.random.default_rng(1000 + take)
+    beat = 60 / (p.uniform(84, 140) * (1 + r.uniform(-0.005, 0.005)))
+    tonic = 110 * 2 ** (p.integers(0, 12) / 12)
+    scale = (0, 2, 3, 5, 7, 8, 10) if p.random() < 0.5 else (0, 2, 4, 5, 7, 9, 11)
+    harmonics = p.uniform(0.2, 1.0, 10) / np.arange(1, 11)
+    decay, hit_hz = p.uniform(0.2, 0.8), p.uniform(2000, 8000)
+    out = np.zeros(int(seconds * rate))
+    n = int(beat * rate)
+    tt = np.arange(n) / rate
+    degrees = [0, *r.choice([3, 4, 5], 3)]
+    for b in range(int(seconds / beat) - 1):
+        root = scale[degrees[(b // 4) % 4]]
+        for k, semis in enumerate((root - 12, root, root + 7, scale[r.integers(0, 7)] + 12)):
+            f = tonic * 2 ** (semis / 12)
+            tone = sum(a * np.sin(2 * np.pi * f * (h + 1) * tt) for h, a in enumerate(harmonics) if f * (h + 1) < rate / 2)
+            out[int(b * beat * rate):][:n] += (0.5 if k == 0 else 0.3) * tone * np.exp(-tt / decay)
+        hit = r.standard_normal(n) * np.exp(-tt / 0.03) * (1.0 if b % 4 == 0 else 0.4)
+        out[int(b * beat * rate):][:n] += 0.6 * hit * (0.5 + 0.5 * np.sin(2 * np.pi * hit_hz * tt))
+    return np.tile(0.5 * out / np.abs(out).max(), (2, 1)).T.astype(np.float32)
+
+
 @pytest.fixture(scope="module")
 def songs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("songs")
@@ -69,12 +93,13 @@ def test_migrations_match_models(tmp_path):
 
 
 def test_fingerprint_robust_to_gain_and_encoding(songs):
-    kind, a = fingerprint.compute(songs / "neon river.wav")
-    _, quiet = fingerprint.compute(songs / "neon river quiet.ogg")
-    _, other = fingerprint.compute(songs / "glass night.wav")
+    kind, a, sound_a = fingerprint.compute(songs / "neon river.wav")
+    _, quiet, sound_quiet = fingerprint.compute(songs / "neon river quiet.ogg")
+    _, other, _ = fingerprint.compute(songs / "glass night.wav")
     assert len(a) // 4 == pytest.approx(20 * fingerprint.RATE / fingerprint.HOP, abs=5)
     assert fingerprint.similarity(kind, a, quiet) > 0.7
     assert fingerprint.similarity(kind, a, other) < 0.6
+    assert fingerprint.envelope_distance(sound_a, sound_quiet) < 0.2  # the sound envelope ignores gain and encoding
 
 
 def test_cli_end_to_end(songs, tmp_path):
@@ -92,11 +117,25 @@ def test_cli_end_to_end(songs, tmp_path):
     assert [t["title"] for t in run_json("catalog", "search", "--text", "RIVER", "--duration", "-19.5", *db)] == ["neon river quiet"]
     assert run_json("catalog", "search", "--text", "the test", *db) == listed
     assert run_json("catalog", "search", "--path", "sync", *db) == []
-    pairs = run_json("catalog", "dupes", *db)
-    assert [{p["a"]["title"], p["b"]["title"]} for p in pairs] == [{"neon river", "neon river quiet"}]
+    pairs = run_json("catalog", "dupes", *db)  # the same audio first; both songs come from one recipe (_song), so takes too
+    assert [{p["a"]["title"], p["b"]["title"]} for p in pairs if p["basis"] != "take"] == [{"neon river", "neon river quiet"}]
+    assert pairs[0]["basis"] != "take" and {p["basis"] for p in pairs[1:]} <= {"take"}
     ranked = run_json("catalog", "rank", "--profile", "premaster", *db)
     assert [r["rank"] for r in ranked] == [1, 2, 3]
     assert [(r["verdict"], r["effort"]) for r in ranked] == sorted((r["verdict"], r["effort"]) for r in ranked)
+
+
+def test_dupes_finds_two_takes_of_one_prompt(tmp_path):
+    folder = tmp_path / "generations"
+    folder.mkdir()
+    for name, prompt, take in (("dawn a", 0, 1), ("dawn b", 0, 2), ("harbour", 2, 3), ("late train", 4, 4)):
+        sf.write(folder / f"{name}.wav", _take(prompt, take), 44100, subtype="PCM_24")
+    db = ["--db", str(tmp_path / "catalog.sqlite")]
+    run_json("catalog", "add", str(folder), *db)
+    pairs = run_json("catalog", "dupes", *db)
+    assert [({p["a"]["title"], p["b"]["title"]}, p["basis"]) for p in pairs] == [({"dawn a", "dawn b"}, "take")]
+    assert pairs[0]["similarity"] < 0.65 <= 1.0 and 0 <= pairs[0]["sound_distance"] <= 0.45
+    assert run_json("catalog", "dupes", "--no-takes", *db) == []
 
 
 def test_cli_errors(tmp_path):

@@ -129,16 +129,19 @@ def search(
 @catalog_app.command("dupes")
 def dupes(
     threshold: Annotated[float, typer.Option("--threshold", help="Least fingerprint similarity (0.5 unrelated .. 1 same audio).")] = 0.65,
+    takes: Annotated[bool, typer.Option("--takes/--no-takes", help="Also list pairs that sound like two takes of one prompt.")] = True,
     db: DbOpt = None,
     json_out: JsonFlag = False,
 ) -> None:
-    """Pairs of tracks holding the same audio: one generation exported twice, re-encoded or re-levelled."""
+    """Near-duplicates: the same audio (one generation exported twice, re-encoded, re-levelled)
+    and two takes of one prompt (same tempo, length and sound; a lead to listen to)."""
     from .catalog import store
 
     with _session(db) as session:
-        found = store.dupes(session, threshold)
+        found = store.dupes(session, threshold, takes=takes)
     rows = [{"a": f"#{d['a']['id']} {d['a']['title']}", "b": f"#{d['b']['id']} {d['b']['title']}",
-             "similarity": d["similarity"], "basis": d["basis"]} for d in found]
+             "similarity": d["similarity"] if d["basis"] != "take" else f"sound {d['sound_distance']}", "basis": d["basis"]}
+            for d in found]
     if json_out:
         typer.echo(json.dumps(found, indent=2))
     else:

@@ -68,6 +68,7 @@ class File(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     fingerprint: Mapped[bytes | None] = mapped_column(LargeBinary)
     fingerprint_kind: Mapped[str | None] = mapped_column(String(20))
+    sound: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     version: Mapped[Version] = relationship(back_populates="files")
     analysis: Mapped[Analysis | None] = relationship(back_populates="file", cascade="all, delete-orphan")

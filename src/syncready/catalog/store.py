@@ -14,6 +14,13 @@ Conventions
   (:data:`AUTO_FIXED`: loudness, true peak, format, head and tail timing), 5 per other failure
   (regenerate, re-mix or edit by hand). ``rank`` orders tracks by verdict (pass, warn, fail),
   then effort, then title.
+- ``dupes`` finds two kinds of pairs. The same audio: one file hash, or fingerprint similarity
+  at or above the threshold (one generation exported twice, re-encoded, re-levelled, trimmed).
+  Two takes of one prompt: different audio whose analysed tempo agrees within
+  :data:`TAKE_TEMPO_TOLERANCE` (a doubled or halved reading counts), whose durations are within
+  :data:`TAKE_DURATION_RATIO`, and whose sound envelopes are within :data:`TAKE_SOUND_DISTANCE`
+  (the key is not asked: takes of one prompt change key as often as not). A take pair is a
+  lead to listen to, not proof: two songs of one genre made with one preset can meet all three.
 """
 
 from __future__ import annotations
@@ -35,6 +42,9 @@ ANALYSED_KINDS = ("master", "version")
 VERDICT_ORDER = {"pass": 0, "warn": 1, "fail": 2}
 VOCAL_ELEMENTS = ("lead_vocal", "backing_vocals")
 INSTRUMENTAL_WORDS = ("inst", "instrumental", "no vocal", "karaoke")
+TAKE_TEMPO_TOLERANCE = 0.03
+TAKE_DURATION_RATIO = 0.75
+TAKE_SOUND_DISTANCE = 0.45
 
 
 @dataclass
@@ -151,7 +161,7 @@ def _file(path: Path, kind: str, loaded: list, *, fingerprinted: bool) -> File:
     for prof in loaded:
         row.checks.append(_check(run(a, prof), prof.name))
     if fingerprinted:
-        row.fingerprint_kind, row.fingerprint = fingerprint.compute(path)
+        row.fingerprint_kind, row.fingerprint, row.sound = fingerprint.compute(path)
     return row
 
 
@@ -260,24 +270,42 @@ def show(session: Session, track_id: int) -> dict:
     }
 
 
-def dupes(session: Session, threshold: float = 0.65) -> list[dict]:
-    """Pairs of tracks whose main files hold the same audio (fingerprint similarity at or above
-    ``threshold``), or whose main files have one hash; most similar first."""
-    rows = session.execute(select(Track.id, Track.title, File.sha256, File.fingerprint_kind, File.fingerprint)
-                           .join(File, File.id == Track.main_file_id).order_by(Track.id)).all()
+def dupes(session: Session, threshold: float = 0.65, *, takes: bool = True) -> list[dict]:
+    """Pairs of tracks whose main files hold the same audio (one hash, or fingerprint similarity
+    at or above ``threshold``; ``basis`` "identical file" or the fingerprint kind) and, with
+    ``takes``, pairs that sound like two takes of one prompt (``basis`` "take", with
+    ``sound_distance``; see the module docstring). Same audio first, most similar first."""
+    rows = session.execute(
+        select(Track.id, Track.title, File.sha256, File.fingerprint_kind, File.fingerprint, File.sound,
+               Analysis.tempo_bpm, Analysis.duration_s)
+        .join(File, File.id == Track.main_file_id).outerjoin(Analysis, Analysis.file_id == File.id)
+        .order_by(Track.id)).all()
     found = []
     for i, x in enumerate(rows):
         for y in rows[i + 1:]:
+            pair = {"a": {"id": x.id, "title": x.title}, "b": {"id": y.id, "title": y.title}}
             if x.sha256 == y.sha256:
-                score, basis = 1.0, "identical file"
-            elif x.fingerprint and y.fingerprint and x.fingerprint_kind == y.fingerprint_kind:
-                score, basis = fingerprint.similarity(x.fingerprint_kind, x.fingerprint, y.fingerprint), x.fingerprint_kind
-            else:
+                found.append(pair | {"similarity": 1.0, "basis": "identical file"})
                 continue
-            if score >= threshold:
-                found.append({"a": {"id": x.id, "title": x.title}, "b": {"id": y.id, "title": y.title},
-                              "similarity": round(score, 3), "basis": basis})
-    return sorted(found, key=lambda d: -d["similarity"])
+            score = (fingerprint.similarity(x.fingerprint_kind, x.fingerprint, y.fingerprint)
+                     if x.fingerprint and y.fingerprint and x.fingerprint_kind == y.fingerprint_kind else None)
+            if score is not None and score >= threshold:
+                found.append(pair | {"similarity": round(score, 3), "basis": x.fingerprint_kind})
+            elif takes and _takes(x, y):
+                distance = fingerprint.envelope_distance(x.sound, y.sound)
+                found.append(pair | {"similarity": None if score is None else round(score, 3), "basis": "take",
+                                     "sound_distance": round(distance, 3)})
+    return sorted(found, key=lambda d: (d["basis"] == "take", -(d["similarity"] or 0), d.get("sound_distance", 0)))
+
+
+def _takes(x, y) -> bool:
+    """Whether two catalog rows (tempo, duration, sound) could be two takes of one prompt."""
+    if not (x.sound and y.sound and x.tempo_bpm and y.tempo_bpm and x.duration_s and y.duration_s):
+        return False
+    ratio = x.tempo_bpm / y.tempo_bpm
+    tempo_ok = any(abs(ratio * octave - 1) <= TAKE_TEMPO_TOLERANCE for octave in (0.5, 1.0, 2.0))
+    length_ok = min(x.duration_s, y.duration_s) >= TAKE_DURATION_RATIO * max(x.duration_s, y.duration_s)
+    return tempo_ok and length_ok and fingerprint.envelope_distance(x.sound, y.sound) <= TAKE_SOUND_DISTANCE
 
 
 def rank(session: Session, profile: str = "sync-library", limit: int = 1000) -> list[dict]:
