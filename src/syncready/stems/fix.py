@@ -14,14 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from .. import audio
 from ..audio import Audio
 from ..checks.profile import Profile
 from ..errors import ContractError, UsageError
 from ..outputs import guard
-from .stemset import StemSet, conform, fit, place_all, residual_db
+from .stemset import StemSet, align, residual_db
 
 RESIDUAL_NAME = "residual.wav"
 
@@ -66,14 +64,10 @@ def fix_set(stems: StemSet, out_dir: str | Path, profile: Profile, *, residual: 
         raise UsageError("two stems would be written to one file name; rename one of them")
     for p in outs:
         guard(p, inputs, overwrite=overwrite)
-    conformed = [conform(s.sound, mix) for s in stems.stems]
-    before = residual_db(mix.samples - sum(fit(c, mix.frames) for c in conformed), mix.samples)
+    lined = align(stems, rate)
     target = audio.resample(mix, rate).samples
-    made, changes = [], []
-    for stem, c, placed in zip(stems.stems, conformed, place_all(conformed, mix)):
-        offset = placed.offset
-        made.append(_delivered(fit(c, mix.frames, offset), mix, rate, target.shape[1]))
-        changes.append(_changes(stem.sound, mix, offset, rate, depth))
+    made = list(lined.stems)
+    changes = [_changes(stem.sound, mix, placed.offset, rate, depth) for stem, placed in zip(stems.stems, lined.placements)]
     if residual:
         made.append(target - sum(made))
         changes.append(["the difference between the mix and the sum of the stems, so the set nulls"])
@@ -88,13 +82,7 @@ def fix_set(stems: StemSet, out_dir: str | Path, profile: Profile, *, residual: 
         for p in outs:
             p.unlink(missing_ok=True)
         raise ContractError(f"{out_dir}: the fixed stems null only to {after:.1f} dB (needs {profile.stems.null_max_db:g} dB); nothing kept")
-    return StemFixResult(str(out_dir), rate, depth, written, round(before, 1), round(after, 1))
-
-
-def _delivered(x: np.ndarray, mix: Audio, rate: int, frames: int) -> np.ndarray:
-    """Mix-conformed samples ``x`` at the delivery ``rate``, exactly ``frames`` long."""
-    out = audio.resample(Audio(x, mix.sample_rate), rate).samples
-    return fit(out, frames)
+    return StemFixResult(str(out_dir), rate, depth, written, round(lined.raw_null_db, 1), round(after, 1))
 
 
 def _changes(sound: Audio, mix: Audio, offset: int, rate: int, depth: int) -> list[str]:

@@ -69,6 +69,31 @@ class Placement:
 
 
 @dataclass
+class Aligned:
+    """A stem set lined up with its mix at a delivery rate: the work that versions and
+    delivered stems share, done once (:func:`align`).
+
+    Attributes
+    ----------
+    stems : list of numpy.ndarray
+        Each stem conformed, moved by its offset, cut or padded to the mix's length and
+        resampled to ``sample_rate``: float32 ``(channels, frames)``, in the set's order.
+    placements : list of Placement
+        Where each stem was found against the mix (mix frames).
+    sample_rate, frames : int
+        The delivery rate and the mix's length at it.
+    raw_null_db : float
+        The null residual of the stems as given (cut or padded, not moved), dB re the mix.
+    """
+
+    stems: list[np.ndarray]
+    placements: list[Placement]
+    sample_rate: int
+    frames: int
+    raw_null_db: float
+
+
+@dataclass
 class NullTest:
     """Residual of ``mix - sum(stems)``, dB relative to the mix, overall and per section."""
 
@@ -172,6 +197,19 @@ def place_all(stems: list[np.ndarray], mix: Audio) -> list[Placement]:
         found[i] = place(stems[i], remainder, mix.sample_rate)
         remainder -= fit(stems[i], mix.frames, found[i].offset)
     return found
+
+
+def align(stem_set: StemSet, sample_rate: int) -> Aligned:
+    """Conform every stem to the mix, find and apply its offset (:func:`place_all`), cut or
+    pad it to the mix and resample it to ``sample_rate`` (see the module notes)."""
+    mix = stem_set.mix
+    conformed = [conform(stem.sound, mix) for stem in stem_set.stems]
+    raw_null = residual_db(mix.samples - sum(fit(c, mix.frames) for c in conformed), mix.samples)
+    placements = place_all(conformed, mix)
+    frames = round(mix.frames * sample_rate / mix.sample_rate)
+    stems = [fit(audio.resample(Audio(fit(c, mix.frames, p.offset), mix.sample_rate), sample_rate).samples, frames)
+             for c, p in zip(conformed, placements)]
+    return Aligned(stems, placements, sample_rate, frames, raw_null)
 
 
 def _refine(a: np.ndarray, b: np.ndarray, centre: int, radius: int, rate: int) -> int:

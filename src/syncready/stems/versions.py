@@ -6,8 +6,9 @@ What happens, in order
    name is a :class:`UsageError`, never a guess), and the versions to make are chosen from
    :data:`VERSIONS` (:func:`select`).
 2. Every stem is conformed to the mix (rate, channels), moved by its offset (:func:`.stemset.
-   place`) and cut or padded to the mix's length; the stems of each role are summed into a
-   *bus*, and the buses are resampled to the profile's delivery rate. Stems are placed loudest
+   place`), cut or padded to the mix's length and resampled to the profile's delivery rate
+   (:func:`.stemset.align`, done once and shared with the delivered stems of a package);
+   the stems of each role are summed into a *bus*. Stems are placed loudest
    first, each against what the stems placed before it leave of the mix: a quiet stem (a
    residual) correlates with the whole mix too weakly for its lag to be found, but with that
    remainder it is found at once. (A stem that is not in the mix at all is ``syncready stems
@@ -22,14 +23,18 @@ What happens, in order
    limiter. A DC offset the master removed from the full version is removed from every version.
 4. Each version is the sum of its buses at the gains of its row in :data:`VERSIONS` (a role not
    in the row is muted); with ``dialogue`` the underscore gets the dip of :mod:`.dialogue`
-   before the shared gain and limiter. It is measured (integrated loudness, true peak at 8x)
-   and must be as long as the mix at the delivery rate, to the frame, with its true peak under
-   the profile's ceiling. Loudness is not a promise: only the full version is on target, the
-   others are as loud as they are under the shared gain.
-5. :func:`render_versions` writes ``OUTDIR/<mix stem>-<version>.wav`` (``.flac`` for a FLAC
-   profile) at the delivery rate and bit depth (TPDF dither), reads each file back and holds it
-   to the same contract; a file that misses is deleted and :class:`ContractError` raised
-   (versions written before it stay).
+   before the shared gain and limiter. The versions are independent and are rendered in
+   parallel threads (:func:`syncready.workers.each`). Each is measured (integrated loudness,
+   true peak at 8x) and must be as long as the mix at the delivery rate, to the frame, with
+   its true peak under the profile's ceiling. Loudness is not a promise: only the full
+   version is on target, the others are as loud as they are under the shared gain.
+5. :func:`render_versions` quantises each version in memory to the delivery bit depth (TPDF
+   dither, :func:`syncready.produce.files.quantised`) *before* it is judged, so the samples
+   held to the contract are exactly the samples written: :func:`syncready.audio.save` writes
+   samples on the grid unchanged and the file reads back bit for bit (WAV and FLAC are
+   lossless), so the file is not decoded and measured a second time; its length and rate
+   are checked from the written header. A version that misses raises
+   :class:`ContractError` before anything is written.
 
 Conventions: gains in dB; levels in LUFS, dBTP, dBFS; offsets in ms of the mix (positive: the
 stem was late); lengths in frames at the delivery rate. Results hold plain Python numbers.
@@ -52,11 +57,13 @@ from ..audio import Audio
 from ..checks.profile import Profile
 from ..errors import ContractError, UsageError
 from ..outputs import guard
+from ..workers import each
+from ..produce.files import quantised
 from ..produce.limiter import Limiter, LimiterSettings
 from ..produce.master import CHECK_OVERSAMPLE, DETECTION_ALLOWANCE_DB, MARGIN_DB, ceiling_dbtp, master_audio
 from .dialogue import DialogueDip, dip
 from .roles import ROLES, assign
-from .stemset import StemSet, conform, fit, load_set, place_all
+from .stemset import Aligned, StemSet, align, load_set
 
 __all__ = [
     "UNDERSCORE_DRUMS_DB",
@@ -68,6 +75,7 @@ __all__ = [
     "mix_versions",
     "render_versions",
     "select",
+    "version_stems",
 ]
 
 UNDERSCORE_DRUMS_DB = -6.0
@@ -291,23 +299,20 @@ def select(present: Collection[str], only: Sequence[str] | None = None, *,
     return chosen, skipped
 
 
-def _buses(stem_set: StemSet, rate: int) -> tuple[dict[str, np.ndarray], list[StemPlacement], list[str]]:
-    """Aligned stems summed by role and resampled to ``rate``; placements; alignment notes."""
-    mix = stem_set.mix
-    sounds = [conform(stem.sound, mix) for stem in stem_set.stems]
+def _buses(stem_set: StemSet, lined: Aligned) -> tuple[dict[str, np.ndarray], list[StemPlacement], list[str]]:
+    """The aligned stems summed by role; where each was found; alignment notes."""
+    rate = stem_set.mix.sample_rate
     sums: dict[str, np.ndarray] = {}
     placements: list[StemPlacement] = []
     notes = []
-    for stem, x, found in zip(stem_set.stems, sounds, place_all(sounds, mix)):
-        offset_ms = 1000.0 * found.offset / mix.sample_rate
+    for stem, x, found in zip(stem_set.stems, lined.stems, lined.placements):
+        offset_ms = 1000.0 * found.offset / rate
         if found.offset:
             notes.append(f"{stem.path.name}: {abs(offset_ms):.1f} ms {'late' if found.offset > 0 else 'early'} "
                          "against the mix; aligned")
-        aligned = fit(x, mix.frames, found.offset)
-        sums[stem.role] = sums[stem.role] + aligned if stem.role in sums else aligned
+        sums[stem.role] = sums[stem.role] + x if stem.role in sums else x
         placements.append(StemPlacement(str(stem.path), stem.role, offset_ms, float(found.correlation)))
-    buses = {role: audio_io.resample(Audio(x, mix.sample_rate), rate).samples for role, x in sums.items()}
-    return buses, placements, notes
+    return sums, placements, notes
 
 
 def _shared(full: Audio, profile: Profile, settings: LimiterSettings) -> tuple[_Shared, str, list[str]]:
@@ -359,6 +364,8 @@ def mix_versions(
     only: Sequence[str] | None = None,
     dialogue: bool = False,
     limiter: LimiterSettings = LimiterSettings(),
+    aligned: Aligned | None = None,
+    bit_depth: int | None = None,
 ) -> tuple[dict[str, Audio], VersionsResult]:
     """Make the versions of a stem set in memory (see the module notes for the steps).
 
@@ -375,11 +382,17 @@ def mix_versions(
         Dip the underscore's speech band (:func:`.dialogue.dip`) before the shared gain.
     limiter : LimiterSettings
         The shared limiter's timing and detection.
+    aligned : Aligned or None
+        The set already lined up at the delivery rate (:func:`.stemset.align`), when the
+        caller needs it too (delivered stems); None aligns here.
+    bit_depth : int or None
+        16, 24 or 32: return (and judge) the samples exactly as a file of that depth holds
+        them (:func:`~syncready.produce.files.quantised`); None: float32, not quantised.
 
     Returns
     -------
     audio : dict of str to Audio
-        Each version by name: float32 at the delivery rate, not yet quantised.
+        Each version by name, at the delivery rate.
     result : VersionsResult
         ``path`` None; the measures are those of the returned samples.
 
@@ -396,33 +409,52 @@ def mix_versions(
     """
     mix, rate = stem_set.mix, profile.delivery.sample_rate
     chosen, skipped = select({s.role for s in stem_set.stems}, only, dialogue=dialogue)
-    buses, placements, notes = _buses(stem_set, rate)
-    frames = round(mix.frames * rate / mix.sample_rate)
+    lined = aligned if aligned is not None else align(stem_set, rate)
+    if lined.sample_rate != rate:
+        raise ValueError(f"the stems are aligned at {lined.sample_rate} Hz, the profile delivers {rate} Hz")
+    buses, placements, notes = _buses(stem_set, lined)
+    frames = lined.frames
     source = None if mix.source is None else dataclasses.replace(mix.source, path=f"{stem_set.mix_path} (stems summed)")
     shared, reason, shared_notes = _shared(Audio(sum(buses.values()), rate, source), profile, limiter)
     notes += shared_notes + [f"{name}: skipped, {why}" for name, why in skipped.items()]
     if dialogue and "underscore" in skipped:
         notes.append("--dialogue: no underscore to dip")
-    audios, results = {}, []
-    for version in chosen:
+
+    def render(version: Version) -> tuple[Audio, VersionResult]:
         roles = [r for r in ROLES if r in buses and r in version.gains_db]
         x = sum(buses[r] * np.float32(10.0 ** (version.gains_db[r] / 20.0)) for r in roles)
         dipped = None
         if dialogue and version.name == "underscore":
             x, dipped = dip(x, rate)
         x, reduction = _apply(x, rate, shared)
-        out = Audio(x, rate, mix.source)
+        out = Audio(x if bit_depth is None else quantised(x, bit_depth), rate, mix.source)
         lufs, peak, broken = _judge(out, frames, profile)
         if broken:
             raise ContractError(f"{stem_set.mix_path}: the {version.name} version missed its contract "
                                 f"({'; '.join(broken)}); nothing was written")
-        audios[version.name] = out
-        results.append(VersionResult(version.name, None, roles, [str(s.path) for s in stem_set.stems if s.role in roles],
-                                     float(shared.gain_db), reduction, lufs, peak, dipped))
+        return out, VersionResult(version.name, None, roles, [str(s.path) for s in stem_set.stems if s.role in roles],
+                                  float(shared.gain_db), reduction, lufs, peak, dipped)
+
+    made = each(render, chosen)
     result = VersionsResult(str(stem_set.mix_path), profile.name, rate, profile.delivery.bit_depth, frames,
                             float(shared.gain_db), shared.threshold_dbtp, shared.settings, reason, placements,
-                            results, skipped, notes)
-    return audios, result
+                            [r for _, r in made], skipped, notes)
+    return {r.name: sound for sound, r in made}, result
+
+
+def version_stems(name: str, stem_set: StemSet, aligned: Aligned) -> list[tuple[Path, float, np.ndarray]]:
+    """The stems the version ``name`` keeps, each at its row's gain: what its stems folder
+    holds. Summed, they are the version before the shared gain and limiter (stems carry
+    no limiter).
+
+    Returns
+    -------
+    list of (Path, float, numpy.ndarray)
+        The stem file, its gain (dB) and its aligned samples at that gain, in the set's order.
+    """
+    gains = VERSIONS[name].gains_db
+    return [(stem.path, gains[stem.role], x if gains[stem.role] == 0.0 else x * np.float32(10.0 ** (gains[stem.role] / 20.0)))
+            for stem, x in zip(stem_set.stems, aligned.stems) if stem.role in gains]
 
 
 def render_versions(
@@ -459,7 +491,7 @@ def render_versions(
     Returns
     -------
     VersionsResult
-        Paths set; the measures are those of the written files, read back.
+        Paths set; the measures are those of the written samples.
 
     Raises
     ------
@@ -471,8 +503,8 @@ def render_versions(
     TargetUnreachable
         As :func:`mix_versions`; nothing is written.
     ContractError
-        A version missed its contract: in memory (nothing written) or as written (that file
-        deleted).
+        A version missed its contract (nothing written), or a written file is not as long as
+        the samples judged (that file deleted).
     """
     mix_path, out_dir = Path(mix_path), Path(out_dir)
     paths = [Path(p) for p in stem_paths]
@@ -482,16 +514,17 @@ def render_versions(
     chosen, _ = select(set(assign(paths, mapping).values()), only, dialogue=dialogue)
     inputs = [mix_path, *paths]
     targets = {v.name: guard(out_dir / f"{mix_path.stem}-{v.name}{suffix}", inputs, overwrite=overwrite) for v in chosen}
-    audios, result = mix_versions(load_set(mix_path, paths, mapping), profile, only=only, dialogue=dialogue)
-    written = []
-    for version in result.versions:
+    depth = profile.delivery.bit_depth
+    audios, result = mix_versions(load_set(mix_path, paths, mapping), profile, only=only, dialogue=dialogue,
+                                  bit_depth=depth)
+
+    def write(version: VersionResult) -> VersionResult:
         path = targets[version.name]
-        audio_io.save(audios[version.name], path, bit_depth=profile.delivery.bit_depth, protect=inputs,
-                      overwrite=overwrite)
-        lufs, peak, broken = _judge(audio_io.load(path), result.frames, profile)
-        if broken:
+        info = audio_io.save(audios[version.name], path, bit_depth=depth, protect=inputs, overwrite=overwrite)
+        if (info.frames, info.sample_rate) != (result.frames, result.sample_rate_hz):  # the file holds the judged samples
             path.unlink(missing_ok=True)
-            raise ContractError(f"{path}: the {version.name} version missed its contract and was not kept: "
-                                f"{'; '.join(broken)}")
-        written.append(dataclasses.replace(version, path=str(path), integrated_lufs=lufs, true_peak_dbtp=peak))
-    return dataclasses.replace(result, versions=written)
+            raise ContractError(f"{path}: the {version.name} version was written with {info.frames} frames at "
+                                f"{info.sample_rate} Hz, not {result.frames} at {result.sample_rate_hz} Hz; not kept")
+        return dataclasses.replace(version, path=str(path))
+
+    return dataclasses.replace(result, versions=each(write, result.versions))
