@@ -19,8 +19,9 @@ e.g. "Eb major"), ``sections`` [{``start``, ``end``, ``label``, ``group``}] cont
 ``duration_s`` (``group`` letters mark repeated material) and ``ending`` {``type``: ring_out |
 fade | abrupt, ``start`` (the last hit, the start of the fade, the cut), ``last_downbeat``}.
 
-The soundfont is ``$SYNCREADY_SOUNDFONT`` or Debian's fluid-soundfont-gm
-(``/usr/share/sounds/sf2/FluidR3_GM.sf2``). TinySoundFont has no reverb, so none is added.
+Rendering, and the soundfont lookup (``$SYNCREADY_SOUNDFONT`` or Debian's fluid-soundfont-gm,
+``/usr/share/sounds/sf2/FluidR3_GM.sf2``), are the library's: :mod:`syncready.create.render`.
+TinySoundFont has no reverb, so none is added.
 
 Run: python bench/accuracy/corpus.py --out DIR --count N --seed S [--pieces M]
 """
@@ -29,10 +30,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import math
-import os
 import sys
 import zlib
 from pathlib import Path
@@ -41,9 +40,10 @@ import numpy as np
 import pretty_midi
 import scipy.io.wavfile
 
+from syncready.create.render import DEFAULT_SOUNDFONT, midi_bytes, render_midi, soundfont_path
+
 SAMPLE_RATE = 44100
 DEFAULT_OUT = Path(__file__).parent / ".corpus"
-DEFAULT_SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 PEAK_DBFS = -3.0
 FADE_DB = 40.0  # level drop over a fade, then silence
 TSF_CC7_DB = 60.0  # TinySoundFont's channel volume: about 60 dB per decade of CC7 (measured)
@@ -110,12 +110,6 @@ def generator_version() -> str:
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
-def soundfont_path() -> Path | None:
-    """The General MIDI soundfont to render with, or None when it is not installed."""
-    path = Path(os.environ.get("SYNCREADY_SOUNDFONT", DEFAULT_SOUNDFONT))
-    return path if path.is_file() else None
-
-
 def key_name(tonic_pc: int, mode: str) -> str:
     """mir_eval key string ("Eb major", "C# minor") for a tonic pitch class and mode."""
     names = MAJOR_NAMES if mode == "major" else MINOR_NAMES
@@ -125,13 +119,6 @@ def key_name(tonic_pc: int, mode: str) -> str:
 def exact_tempo_bpm(bpm: float) -> float:
     """The tempo a MIDI file actually stores for ``bpm`` (whole microseconds per beat)."""
     return 6e7 / round(6e7 / bpm)
-
-
-def midi_bytes(midi: pretty_midi.PrettyMIDI) -> bytes:
-    """The Standard MIDI File bytes of ``midi``."""
-    buffer = io.BytesIO()
-    midi.write(buffer)
-    return buffer.getvalue()
 
 
 def _song_plan(index: int, seed: int) -> dict:
@@ -397,43 +384,17 @@ def render(midi: pretty_midi.PrettyMIDI, duration_s: float, soundfont: Path,
            cut_s: float | None = None) -> np.ndarray:
     """Render ``midi`` to (2, frames) float32 audio at 44.1 kHz, peak-normalised to -3 dBFS.
 
-    Events are applied at their exact sample; ``cut_s`` silences everything from there on (a hard
-    stop at level, without the synth's release tails).
+    Events are applied at their exact sample (:func:`syncready.create.render.render_midi`);
+    ``cut_s`` silences everything from there on (a hard stop at level, without the synth's
+    release tails).
     """
-    import tinysoundfont
-
-    synth = tinysoundfont.Synth(samplerate=SAMPLE_RATE)
-    sfid = synth.sfload(str(soundfont))
-    events = []  # (sample, order, method, args): note-offs before controls before note-ons
-    melodic = iter(c for c in range(16) if c != 9)
-    for instrument in midi.instruments:
-        channel = 9 if instrument.is_drum else next(melodic)
-        synth.program_select(channel, sfid, 128 if instrument.is_drum else 0,
-                             instrument.program, instrument.is_drum)
-        for cc in instrument.control_changes:
-            events.append((round(cc.time * SAMPLE_RATE), 1, "control_change",
-                           (channel, cc.number, cc.value)))
-        for note in instrument.notes:
-            events.append((round(note.start * SAMPLE_RATE), 2, "noteon",
-                           (channel, note.pitch, note.velocity)))
-            events.append((round(note.end * SAMPLE_RATE), 0, "noteoff", (channel, note.pitch)))
-    frames = round(duration_s * SAMPLE_RATE)
-    audio = np.zeros((frames, 2), np.float32)
-    position = 0
-    for sample, _, method, args in sorted(events):
-        sample = min(sample, frames)
-        if sample > position:
-            synth.generate_simple(sample - position, memoryview(audio[position:sample]).cast("B"))
-            position = sample
-        getattr(synth, method)(*args)
-    if frames > position:
-        synth.generate_simple(frames - position, memoryview(audio[position:]).cast("B"))
+    audio = render_midi(midi, duration_s, soundfont, sample_rate=SAMPLE_RATE)
     if cut_s is not None:
-        audio[round(cut_s * SAMPLE_RATE):] = 0.0
+        audio[:, round(cut_s * SAMPLE_RATE):] = 0.0
     peak = float(np.max(np.abs(audio)))
     if peak > 0:
         audio *= 10 ** (PEAK_DBFS / 20) / peak
-    return np.ascontiguousarray(audio.T)
+    return audio
 
 
 def tracks(count: int, seed: int, pieces: int) -> list[tuple[pretty_midi.PrettyMIDI, dict]]:

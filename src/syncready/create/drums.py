@@ -1,0 +1,48 @@
+"""The drum part of a section: the genre's bar patterns at the section's level, fills and crashes.
+
+Conventions: a hit is ``(start, GM drum note, velocity)`` with ``start`` in beats from the start
+of the section. Levels (``drums`` in ``styles/sections.toml``): ``none``, ``light``, ``groove``,
+``full`` (the genre's patterns in ``styles/genres.toml``) and ``build``: the groove with a snare
+roll through the last bar, eighths then sixteenths, rising in velocity. A section whose next
+section is louder ends on a fill (snare sixteenths on the last beat), a chorus opens with a
+crash. Velocities are the base velocities of :data:`VELOCITY` scaled by the level ``scale``.
+"""
+
+from __future__ import annotations
+
+NOTES = {"kick": 36, "rim": 37, "snare": 38, "clap": 39, "hat": 42, "open-hat": 46, "low-tom": 45,
+         "high-tom": 48, "crash": 49, "ride": 51, "tambourine": 54, "shaker": 70}
+VELOCITY = {"kick": 110, "rim": 80, "snare": 100, "clap": 95, "hat": 70, "open-hat": 70, "low-tom": 100,
+            "high-tom": 95, "crash": 100, "ride": 75, "tambourine": 60, "shaker": 55}
+LEVELS = ("none", "light", "groove", "build", "full")
+
+
+def drums(patterns: dict[str, dict[str, list[float]]], level: str, bars: int, meter: int, scale: float, *,
+          fill: bool, crash: bool) -> list[tuple[float, int, int]]:
+    """The hits of a section of ``bars`` bars (see the module docstring)."""
+    if level == "none":
+        return [(0.0, NOTES["crash"], _velocity("crash", scale))] if crash else []
+    bar_pattern = patterns["groove" if level == "build" else level]
+    hits = []
+    for bar in range(bars):
+        last = bar == bars - 1
+        roll = level == "build" and last
+        cut = meter - 1 if (fill and last) or roll else meter
+        for name, beats in bar_pattern.items():
+            hits += [(bar * meter + b, NOTES[name], _velocity(name, scale * (0.85 if b % 1 else 1.0)))
+                     for b in beats if b < cut]
+        if roll:
+            hits += [(bar * meter + k / 2, NOTES["snare"], _velocity("snare", scale * (0.5 + 0.5 * k / (2 * meter))))
+                     for k in range(2 * meter - 2)]
+            hits += [(bar * meter + meter - 1 + k / 4, NOTES["snare"], _velocity("snare", scale * (0.8 + 0.05 * k)))
+                     for k in range(4)]
+        elif fill and last:
+            hits += [(bar * meter + meter - 1 + k / 4, NOTES["snare"], _velocity("snare", scale * (0.6 + 0.1 * k)))
+                     for k in range(4)]
+    if crash:
+        hits.append((0.0, NOTES["crash"], _velocity("crash", scale)))
+    return sorted(hits)
+
+
+def _velocity(name: str, scale: float) -> int:
+    return int(min(127, max(1, round(VELOCITY[name] * scale))))
