@@ -1,4 +1,5 @@
-"""``syncready batch``: one task over a whole folder, in parallel, resumable, into the catalog.
+"""``syncready batch``: one task over a whole folder, in parallel (local processes or Ray),
+resumable, into the catalog.
 
 Exit codes: 0 every file done and passing (warnings allowed), 1 a file failed its check, 2 a
 file could not be read (the rest are still done) or bad arguments.
@@ -11,7 +12,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
 from .cli import EXIT_BAD, EXIT_FAIL, EXIT_OK, ProfileOpt, _guarded, app, err
 from .cli_produce import JsonOpt, _report
@@ -21,15 +21,17 @@ from .cli_produce import JsonOpt, _report
 def batch(
     spec: Annotated[str, typer.Argument(help="A folder (searched recursively) or a glob pattern.", show_default=False)],
     do: Annotated[str, typer.Option("--do", help="The task for every file: check, or package (a delivery per file).")] = "check",
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Worker processes (default: one per core).")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Files at once: worker processes, or Ray tasks of one CPU (default: one per core; with --address, the cluster's CPUs).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Skip files whose result (by content hash) is already in the results folder.")] = False,
     output: Annotated[Path, typer.Option("--output", "-o", help="Results folder: one JSON per file, batch.json summary.")] = Path("syncready-batch"),
     profile: ProfileOpt = "sync-library",
     db: Annotated[Optional[str], typer.Option("--db", help="Catalog to record the results in (default: $SYNCREADY_DB or the user catalog).")] = None,
     no_catalog: Annotated[bool, typer.Option("--no-catalog", help="Do not record the results in the catalog.")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="Where the work runs: process (worker processes here) or ray (a Ray instance or cluster; extra syncready[ray]).")] = "process",
+    address: Annotated[Optional[str], typer.Option("--address", help="Ray only: auto, or HOST:PORT of a running cluster's head (default: start a local Ray instance sized to --jobs).", metavar="ADDR")] = None,
     json_out: JsonOpt = None,
 ) -> None:
-    """Check (or package) every audio file of a folder in a pool of worker processes, with progress, failures isolated, resumable."""
+    """Check (or package) every audio file of a folder in worker processes or on Ray, with progress, failures isolated, resumable."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from .batch import run
@@ -48,15 +50,10 @@ def batch(
             bar.update(task, completed=done, total=total, rate=f"{per_hour:,.0f} files/h")
 
         r = _guarded(lambda: run(spec, output, task=do, profile=profile, jobs=jobs, resume=resume, progress=advance,
-                                 catalog=False if no_catalog else db))
-    lines = [f"{r.done} file(s) done, {r.skipped} already done (resume), {r.not_audio} not audio; "
+                                 catalog=False if no_catalog else db, engine=engine, address=address))
+    lines = [f"{r.done} file(s) done ({r.engine}), {r.skipped} already done (resume), {r.not_audio} not audio; "
              f"{r.seconds:.1f} s, {r.rate_per_hour:.0f} files/hour; verdicts {r.verdicts or '-'}; results in {r.results_dir}"]
     lines += [f"failed: {f['file']}: {f['error']}" for f in r.failed]
-    console = err if json_out == "-" else Console(soft_wrap=True)
-    for line in lines:
-        console.print(line, highlight=False, markup=False)
-    _report(r, json_out, [], [], {"results_dir": r.results_dir, "done": r.done, "skipped": r.skipped,
-                                  "not_audio": r.not_audio, "failed": r.failed, "verdicts": r.verdicts,
-                                  "seconds": r.seconds, "rate_per_hour": round(r.rate_per_hour, 1)})
+    _report(r, json_out, lines, [], r.summary())
     code = EXIT_BAD if r.failed else EXIT_FAIL if r.verdicts.get("fail") else EXIT_OK
     raise typer.Exit(code)
