@@ -46,6 +46,8 @@ class Jobs:
         self.storage.execute("UPDATE jobs SET state = 'interrupted', message = 'the server stopped before this job finished',"
                              " updated = ? WHERE state IN (?, ?)", (time.time(), *ACTIVE))
         self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=tasks.warm)
+        for _ in range(self.workers):  # start and warm the workers now, not on the first upload
+            self.pool.submit(tasks.ready)
         return len(marked)
 
     def stop(self) -> None:

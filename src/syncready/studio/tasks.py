@@ -57,6 +57,11 @@ def warm() -> None:
     analyze_audio(Audio((0.1 * rng.standard_normal((2, 48000 * 4))).astype(np.float32), 48000))
 
 
+def ready() -> bool:
+    """A no-op task: submitting it makes the pool start (and warm) a worker."""
+    return True
+
+
 def fix_step(hint: str | None) -> str | None:
     """The studio fix step a finding's ``fix`` hint names (end, trim, master), or None."""
     match = FIX_HINT.match(hint or "")
