@@ -4,7 +4,9 @@ Every file of the delivery has an entry: its path relative to the delivery folde
 slashes), its kind (``master``, ``version``, ``cutdown``, ``loop``, ``sting``, ``stem``,
 ``sheet``, ``report``), the version name it carries, its SHA-256 and, for audio, its duration
 (seconds), format (container, rate, bit depth, channels), loudness (integrated LUFS, true peak
-dBTP at 8x) and the checks it passed. The checks of an audio file are measured on the file
+dBTP as the loudness meter reads it: 4x, as ``syncready check``) and the checks it passed; a
+version also says how it was made (``method``: ``stems``, or ``dsp-separation`` for an
+instrumental separated from the mix). The checks of an audio file are measured on the file
 itself (:func:`audio_checks`): ``format`` (the profile's container, rate and depth),
 ``true_peak`` (under the profile's ceiling), ``loudness`` (masters only: on the integrated
 target), plus ``contract`` (the edit or version was verified by the call that made it) and,
@@ -39,7 +41,12 @@ class Drift:
 
 def measure_audio(path: Path) -> dict:
     """Duration (s), format and loudness (integrated LUFS, true peak dBTP) of an audio file."""
-    sound = audio.load(path)
+    return measure_sound(audio.load(path))
+
+
+def measure_sound(sound: audio.Audio) -> dict:
+    """:func:`measure_audio` of the file ``sound.source`` describes, from ``sound.samples``:
+    for a caller that holds exactly the samples the file decodes to (what it just wrote)."""
     src = sound.source
     level = measure(sound.samples, sound.sample_rate)
     return {
@@ -66,11 +73,13 @@ def audio_checks(kind: str, measured: dict, profile: Profile) -> list[str]:
     return passed
 
 
-def entry(root: Path, path: Path, kind: str, version: str | None, profile: Profile, extra_checks: list[str] = ()) -> dict:
-    """The manifest entry of ``path`` (inside ``root``)."""
+def entry(root: Path, path: Path, kind: str, version: str | None, profile: Profile, extra_checks: list[str] = (),
+          *, measured: dict | None = None) -> dict:
+    """The manifest entry of ``path`` (inside ``root``); ``measured``: its :func:`measure_sound`,
+    when the caller already has it (else the file is read and measured)."""
     item = {"path": path.relative_to(root).as_posix(), "kind": kind, "version": version, "sha256": file_sha256(path)}
     if kind in AUDIO_KINDS:
-        measured = measure_audio(path)
+        measured = measured if measured is not None else measure_audio(path)
         item |= measured
         item["checks_passed"] = [*audio_checks(kind, measured, profile), *extra_checks]
     return item

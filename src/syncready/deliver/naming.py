@@ -31,6 +31,7 @@ from ..errors import UsageError
 VERSION_NAMES = {
     "main": "Main",
     "instrumental": "Main Inst",
+    "instrumental_dsp": "Main Inst (DSP)",
     "a_cappella": "A Cappella",
     "underscore": "Underscore",
     "no_drums": "No Drums",
@@ -76,7 +77,8 @@ BUILTINS = {
     "default": Naming(),
     "underscore": Naming("{title}_{version}"),
     "bpm": Naming(bpm=True),
-    "compact": Naming("{title}-{version}", versions={**VERSION_NAMES, "instrumental": "Inst", "a_cappella": "Acap"}),
+    "compact": Naming("{title}-{version}", versions={**VERSION_NAMES, "instrumental": "Inst",
+                                                                  "instrumental_dsp": "Inst (DSP)", "a_cappella": "Acap"}),
 }
 
 

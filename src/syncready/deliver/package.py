@@ -4,9 +4,11 @@ The stages, in order (each is the library call of its own command; nothing is re
 
 1. **fix** (:func:`syncready.produce.fix.fix`: end -> trim -> master, checked before and
    after) makes the *Main* master.
-2. **versions**, with a stems folder (:func:`syncready.stems.versions.render_versions` on the
-   source mix) and the delivered stems (:func:`syncready.stems.fix.fix_set`), one stems folder
-   per version holding the stems that version keeps.
+2. **versions** (:mod:`.versions`): with a stems folder, every version the stem set allows
+   (:func:`syncready.stems.versions.mix_versions`, one shared gain structure) and one folder of
+   stems per version; without stems and only when asked (``split_instrumental``), one
+   instrumental separated from the mix by the dsp backend, labelled "(DSP)" and
+   ``"method": "dsp-separation"``. Without either, no instrumental is guessed.
 3. **cut-downs** :60 :30 :15 :06, those shorter than the master
    (:func:`syncready.produce.cutdown.cutdowns`).
 4. **loops** of 4, 8 and 16 bars, those that fit (:func:`syncready.produce.loop.make_loop`).
@@ -47,7 +49,7 @@ from ..produce.cutdown import cutdowns
 from ..produce.fix import FixResult, fix
 from ..produce.loop import make_loop
 from ..produce.sting import make_sting
-from . import manifest
+from . import manifest, versions
 from .naming import Naming, safe_name
 from .report import render_fix
 
@@ -77,20 +79,35 @@ class PackageResult:
 
 @dataclass
 class _Build:
-    """The delivery under construction: its temp root and the manifest entries so far."""
+    """The delivery under construction: its temp root, how files are named, the manifest
+    entries so far (measures shared by files with one content), notes and stage times."""
 
     root: Path
     profile: Profile
+    naming: Naming
+    title: str
+    bpm: float | None = None
     files: list[dict] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)  # relative path -> asset key (main, cut30...)
     notes: list[str] = field(default_factory=list)
     stages: dict[str, float] = field(default_factory=dict)
 
-    def add(self, path: Path, kind: str, version: str | None, checks: list[str] = (), key: str | None = None) -> None:
-        item = manifest.entry(self.root, path, kind, version, self.profile, list(checks))
+    def add(self, path: Path, kind: str, version: str | None, checks: list[str] = (), key: str | None = None,
+            *, measured: dict | None = None, **fields) -> None:
+        """Enter ``path`` in the manifest (``measured``: see :func:`.manifest.entry`; ``fields``
+        join the entry)."""
+        item = manifest.entry(self.root, path, kind, version, self.profile, list(checks), measured=measured) | fields
         self.files.append(item)
         if key is not None:
             self.keys[item["path"]] = key
+
+    def place(self, made: str | Path, key: str, kind: str, checks: list[str] = ("contract",), *,
+              measured: dict | None = None, **fields) -> Path:
+        """Move the made file ``made`` into the delivery under its name for asset ``key``."""
+        target = self.root / f"{self.naming.stem(self.title, key, self.bpm)}{Path(made).suffix}"
+        os.replace(made, target)
+        self.add(target, kind, self.naming.version(key), checks, key, measured=measured, **fields)
+        return target
 
     @contextlib.contextmanager
     def stage(self, name: str):
@@ -101,7 +118,8 @@ class _Build:
 
 def package(source: str | Path, out_dir: str | Path, profile: Profile, *, stems: str | Path | None = None,
             rights: str | Path | None = None, naming: Naming = Naming(), cert: str | Path | None = None,
-            key: str | Path | None = None, zip_file: bool = False, overwrite: bool = False) -> PackageResult:
+            key: str | Path | None = None, zip_file: bool = False, overwrite: bool = False,
+            split_instrumental: bool = False) -> PackageResult:
     """Build the delivery of ``source`` in ``out_dir`` (see the module notes).
 
     Raises
@@ -115,6 +133,9 @@ def package(source: str | Path, out_dir: str | Path, profile: Profile, *, stems:
         The master could not be made to its contract; nothing is written.
     """
     source, out_dir = Path(source), Path(out_dir)
+    stems = None if stems is None else Path(stems)
+    if stems is not None and split_instrumental:
+        raise UsageError("--split-instrumental is for a song without stems; the stems already make the instrumental")
     audio.probe(source)
     if out_dir.exists() and not overwrite:
         raise UsageError(f"{out_dir}: already exists; use --force to replace it")
@@ -122,10 +143,10 @@ def package(source: str | Path, out_dir: str | Path, profile: Profile, *, stems:
         raise UsageError(f"{out_dir}: holds the input; refusing to replace it")
     record, paperwork_problem = _record(rights)
     title = record.work.title if record else source.stem
-    build = _Build(_temp_dir(out_dir), profile)
+    build = _Build(_temp_dir(out_dir), profile, naming, title)
     try:
         with tempfile.TemporaryDirectory(prefix="syncready-package-") as scratch:
-            fixed = _audio(build, source, Path(scratch), naming, title, stems)
+            fixed = _audio(build, source, Path(scratch), stems, split_instrumental)
         tagged = _tag(build, record, cert, key, fixed.after.analysis)
         missing = _paperwork(build, record, paperwork_problem, naming, title, fixed.after.analysis)
         with build.stage("report"):
@@ -167,61 +188,34 @@ def _record(rights: str | Path | None):
     return record, None
 
 
-def _audio(build: _Build, source: Path, scratch: Path, naming: Naming, title: str, stems: str | Path | None) -> FixResult:
+def _audio(build: _Build, source: Path, scratch: Path, stems: Path | None, split_instrumental: bool) -> FixResult:
     """Fix, versions and stems, cut-downs, loops, sting: the audio of the delivery."""
-    profile, root = build.profile, build.root
+    profile = build.profile
     with build.stage("fix"):
         fixed = fix(source, profile, scratch)
     analysis = fixed.after.analysis
-    bpm = analysis.music.tempo_bpm if analysis.music else None
-
-    def place(made: str | Path, key: str, kind: str, checks: list[str] = ("contract",), folder: Path = root) -> Path:
-        target = folder / f"{naming.stem(title, key, bpm)}{Path(made).suffix}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(made, target)
-        build.add(target, kind, naming.version(key), checks, key)
-        return target
-
+    build.bpm = analysis.music.tempo_bpm if analysis.music else None
     passed = [f"check:{f.check}" for f in fixed.after.report.findings if f.severity == "pass"]
-    master = place(fixed.output, "main", "master", ["contract", *passed])
+    master = build.place(fixed.output, "main", "master", ["contract", *passed])
     fixed.after.report.file = master.name
     if stems is not None:
         with build.stage("versions"):
-            _versions(build, source, Path(stems), scratch, place)
+            versions.from_stems(build, source, stems, scratch / "versions")
+    elif split_instrumental:
+        with build.stage("versions"):
+            versions.dsp_instrumental(build, source, scratch / "versions")
     with build.stage("cutdowns"):
         targets = [t for t in CUTDOWNS_S if t < analysis.source.duration_s]
         for cut in cutdowns(master, targets, scratch / "cuts", analysis=analysis) if targets else []:
-            place(cut.path, f"cut{cut.target_s:g}", "cutdown")
+            build.place(cut.path, f"cut{cut.target_s:g}", "cutdown")
     with build.stage("loops"):
         for bars in LOOP_BARS:
-            _skippable(build, f"{bars}-bar loop", lambda: place(
+            _skippable(build, f"{bars}-bar loop", lambda: build.place(
                 make_loop(master, bars, scratch / f"loop{bars}.wav", analysis=analysis).path, f"loop{bars}", "loop"), scratch)
     with build.stage("sting"):
-        _skippable(build, "sting", lambda: place(make_sting(master, scratch / "sting.wav", analysis=analysis).path, "sting", "sting"), scratch)
+        _skippable(build, "sting", lambda: build.place(make_sting(master, scratch / "sting.wav", analysis=analysis).path,
+                                                         "sting", "sting"), scratch)
     return fixed
-
-
-def _versions(build: _Build, source: Path, folder: Path, scratch: Path, place) -> None:
-    """The versions of the stem set and one folder of delivered stems per version."""
-    from ..stems.fix import fix_set
-    from ..stems.stemset import load_set, stem_files
-    from ..stems.versions import render_versions
-
-    paths = stem_files(folder, source)
-    made = render_versions(source, paths, scratch / "versions", build.profile)
-    delivered = fix_set(load_set(source, paths), scratch / "stems", build.profile)
-    stems_by_name = {Path(c.path).stem: Path(c.path) for c in delivered.stems}
-    for v in made.versions:
-        if v.name == "full":
-            continue
-        version_file = place(v.path, v.name, "version")
-        keep = [stems_by_name[Path(s).stem] for s in v.stems if Path(s).stem in stems_by_name]
-        stem_folder = build.root / f"{version_file.stem} Stems"
-        for stem in keep:
-            stem_folder.mkdir(exist_ok=True)
-            target = stem_folder / safe_name(stem.name)
-            shutil.copyfile(stem, target)
-            build.add(target, "stem", v.name)
 
 
 def _skippable(build: _Build, what: str, action, scratch: Path) -> None:

@@ -190,7 +190,7 @@ def place_all(stems: list[np.ndarray], mix: Audio) -> list[Placement]:
     """:func:`place` every conformed stem, loudest first, each against what the louder ones
     (aligned) leave of the mix: a quiet stem (a residual, a shaker) is found in what it
     explains instead of being drowned by the whole mix. Returned in the stems' order."""
-    order = sorted(range(len(stems)), key=lambda i: -float(np.mean(np.square(stems[i], dtype=np.float64))))
+    order = sorted(range(len(stems)), key=lambda i: -float(np.dot(stems[i].ravel(), stems[i].ravel())))
     remainder = mix.samples.copy()
     found: list[Placement] = [Placement(0, 0.0)] * len(stems)
     for i in order:
@@ -199,13 +199,17 @@ def place_all(stems: list[np.ndarray], mix: Audio) -> list[Placement]:
     return found
 
 
-def align(stem_set: StemSet, sample_rate: int) -> Aligned:
+def align(stem_set: StemSet, sample_rate: int, *, find_offsets: bool = True) -> Aligned:
     """Conform every stem to the mix, find and apply its offset (:func:`place_all`), cut or
-    pad it to the mix and resample it to ``sample_rate`` (see the module notes)."""
+    pad it to the mix and resample it to ``sample_rate`` (see the module notes).
+
+    ``find_offsets=False`` is for stems aligned by construction (a separation of the mix):
+    every offset is 0 and no correlation is measured (reported as 0.0).
+    """
     mix = stem_set.mix
     conformed = [conform(stem.sound, mix) for stem in stem_set.stems]
     raw_null = residual_db(mix.samples - sum(fit(c, mix.frames) for c in conformed), mix.samples)
-    placements = place_all(conformed, mix)
+    placements = place_all(conformed, mix) if find_offsets else [Placement(0, 0.0) for _ in conformed]
     frames = round(mix.frames * sample_rate / mix.sample_rate)
     stems = [fit(audio.resample(Audio(fit(c, mix.frames, p.offset), mix.sample_rate), sample_rate).samples, frames)
              for c, p in zip(conformed, placements)]
@@ -216,10 +220,10 @@ def _refine(a: np.ndarray, b: np.ndarray, centre: int, radius: int, rate: int) -
     """The frame offset within ``centre +- radius`` that best correlates ``a`` with ``b``,
     on the loudest ``REFINE_S`` of ``a``."""
     span = min(len(a), int(REFINE_S * rate))
-    energy = np.cumsum(np.concatenate(([0.0], a.astype(np.float64) ** 2)))
     step = max(1, span // 4)
-    starts = np.arange(0, max(1, len(a) - span + 1), step)
-    first = int(starts[np.argmax(energy[starts + span] - energy[starts])])
+    blocks = np.add.reduceat(np.square(a), np.arange(0, len(a), step), dtype=np.float64)  # energy per step
+    windows = np.convolve(blocks, np.ones(span // step), mode="valid")  # ~span-long windows starting on a step
+    first = int(step * np.argmax(windows[: (len(a) - span) // step + 1]))
     piece = a[first : first + span]
     best, best_value = centre, -np.inf
     for offset in range(centre - radius, centre + radius + 1):

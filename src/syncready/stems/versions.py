@@ -81,6 +81,9 @@ __all__ = [
 UNDERSCORE_DRUMS_DB = -6.0
 """Gain of drums and percussion in the underscore, dB."""
 VOCALS = ("vocals", "backing_vocals")
+LIMITER_SKIP_MARGIN_DB = 0.01
+"""A version this far under the shared threshold (true peak at the limiter's oversampling, after
+the gain) skips the limiter, which would leave it alone (:func:`_apply`), dB."""
 
 
 @dataclass(frozen=True)
@@ -333,11 +336,21 @@ def _shared(full: Audio, profile: Profile, settings: LimiterSettings) -> tuple[_
 
 
 def _apply(x: np.ndarray, rate: int, shared: _Shared) -> tuple[np.ndarray, float]:
-    """``x`` through the shared gain structure: the samples and the limiter's largest reduction."""
+    """``x`` through the shared gain structure: the samples and the limiter's largest reduction.
+
+    The limiter cuts only where its detection (the true peak at its oversampling) passes the
+    threshold, so a version whose true peak at that oversampling, after the gain, is
+    :data:`LIMITER_SKIP_MARGIN_DB` under the threshold comes out of it as ``x`` times the gain,
+    sample for sample: the limiter is not run (one pruned peak scan instead of an envelope).
+    """
     if shared.remove_dc:
         x = x - x.mean(axis=1, keepdims=True, dtype=np.float64).astype(np.float32)
+    drive = np.float32(10.0 ** (shared.gain_db / 20.0))
     if shared.threshold_dbtp is None:
-        return x * np.float32(10.0 ** (shared.gain_db / 20.0)), 0.0
+        return x * drive, 0.0
+    level = 10.0 ** ((shared.threshold_dbtp - LIMITER_SKIP_MARGIN_DB) / 20.0)
+    if true_peak(x, rate, shared.settings.oversample) * float(drive) <= level:
+        return x * drive, 0.0
     limited = Limiter(x, rate, shared.settings).run(shared.gain_db, shared.threshold_dbtp)
     return limited.samples, float(limited.gain_reduction_max_db)
 
