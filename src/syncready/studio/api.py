@@ -115,8 +115,7 @@ def _audio(request: Request, track_id: str):
     if row is None:
         raise HTTPException(404, "no such track")
     folder = storage.track_dir(track_id)
-    view = views.track(storage, request.app.state.jobs, track_id)["view"] or {}
-    return folder / row["file"], folder / RIGHTS_FILE, view.get("duration_s")
+    return folder / row["file"], folder / RIGHTS_FILE, views.duration(storage, track_id)
 
 
 @router.get("/tracks/{track_id}/rights", summary="The saved rights record as form fields, with its validation and advice")

@@ -43,10 +43,17 @@ MAX_CURVE_POINTS = 1200
 PAPERWORK_FILES = 6
 
 
+WORKER_NICENESS = 10  # workers yield the CPU to the web server: pages stay fast while a package runs
+
+
 def warm() -> None:
-    """Worker initialiser: import the audio stack and compile its kernels once, so the first
-    job does not pay for it."""
+    """Worker initialiser: lower the worker's priority (:data:`WORKER_NICENESS`), import the
+    audio stack and compile its kernels once, so the first job does not pay for it."""
     import numpy as np
+
+    if hasattr(os, "nice"):
+        os.nice(WORKER_NICENESS)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
 
     from ..analysis import analyze_audio
     from ..audio import Audio
@@ -55,6 +62,14 @@ def warm() -> None:
 
     rng = np.random.default_rng(0)
     analyze_audio(Audio((0.1 * rng.standard_normal((2, 48000 * 4))).astype(np.float32), 48000))
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the server that started it is gone (killed without a clean stop):
+    its unfinished job is marked interrupted by the next server."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def ready() -> bool:

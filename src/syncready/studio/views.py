@@ -41,6 +41,12 @@ def level_match(items: list[dict]) -> list[dict]:
     return items
 
 
+def duration(storage: Storage, track_id: str) -> float | None:
+    """The track's duration (s) once it has been checked."""
+    view = _json(storage.track_dir(track_id) / "view.json")
+    return view["duration_s"] if view else None
+
+
 def summary(storage: Storage, row: dict) -> dict:
     """A track in lists: id, name, profile, verdict (None before its check), duration (s)."""
     check = _json(storage.track_dir(row["id"]) / "check.json")
