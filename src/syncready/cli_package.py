@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
 from .cli import EXIT_BAD, EXIT_FAIL, EXIT_OK, ProfileOpt, _guarded, app, err
+from .cli_produce import JsonOpt, _report
 
 
 @app.command()
@@ -28,6 +28,8 @@ def package(
     cert: Annotated[Optional[Path], typer.Option("--cert", help="Certificate chain (PEM) to sign the audio with.", metavar="PEM")] = None,
     key: Annotated[Optional[Path], typer.Option("--key", help="Private key (PEM) of --cert.", metavar="PEM")] = None,
     zip_file: Annotated[bool, typer.Option("--zip", help="Also write OUTDIR.zip beside the folder.")] = False,
+    split_instrumental: Annotated[bool, typer.Option("--split-instrumental", help="No stems: add an instrumental separated from the mix by the rough dsp backend, labelled 'Main Inst (DSP)'.")] = False,
+    json_out: JsonOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing delivery folder.")] = False,
 ) -> None:
     """Build a library-ready delivery: master, versions, cut-downs, loops, sting, stems,
@@ -42,17 +44,15 @@ def package(
         err.print("[bold red]error[/]: --cert and --key go together", highlight=False)
         raise typer.Exit(EXIT_BAD)
     r = _guarded(lambda: run(file, output, prof, stems=stems, rights=rights, naming=names, cert=cert, key=key,
-                             zip_file=zip_file, overwrite=force))
-    console = Console(soft_wrap=True)
+                             zip_file=zip_file, overwrite=force, split_instrumental=split_instrumental))
     doc = r.manifest
+    lines = []
     for item in doc["files"]:
         level = item.get("loudness", {}).get("integrated_lufs")
-        console.print(f"  {item['kind']:8} {item['path']}" + ("" if level is None else f"  ({item['duration_s']:.2f} s, {level} LUFS)"),
-                      highlight=False, markup=False)
-    for note in doc["notes"]:
-        console.print(f"  note: {note}", highlight=False, markup=False)
-    for gap in doc["missing"]:
-        console.print(f"  missing {gap['document']}: {gap['reason']}", highlight=False, markup=False)
+        lines.append(f"  {item['kind']:8} {item['path']}" + ("" if level is None else f"  ({item['duration_s']:.2f} s, {level} LUFS)"))
+    lines += [f"  note: {note}" for note in doc["notes"]]
+    lines += [f"  missing {gap['document']}: {gap['reason']}" for gap in doc["missing"]]
+    _report(r, json_out, lines, [file], {**doc, "stages": r.stages, "zip": r.zip_path})
     stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in r.stages.items())
     err.print(f"wrote {r.path} ({len(doc['files'])} files{', ' + r.zip_path if r.zip_path else ''}); {stages}", highlight=False)
 
@@ -61,18 +61,19 @@ def package(
 def verify_package(
     folder: Annotated[Path, typer.Argument(help="A delivery folder made by `syncready package`.", show_default=False)],
     profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="Profile to re-check against (default: the manifest's).")] = None,
+    json_out: JsonOpt = None,
 ) -> None:
-    """Re-hash and re-check a delivery against its manifest.json; exit 1 on any drift."""
+    """Re-hash and re-check a delivery against its manifest.json; exit 1 on any drift.
+
+    With --json: {"ok": true|false, "drift": [{"path": ..., "problem": ...}]}."""
+    from dataclasses import asdict
+
     from .checks import profile as profiles
     from .deliver.manifest import read, verify
 
     name = profile or _guarded(lambda: read(folder))["profile"]
     prof = _guarded(lambda: profiles.load(name))
     drift = _guarded(lambda: verify(folder, prof))
-    console = Console(soft_wrap=True)
-    for d in drift:
-        console.print(f"[bold red]drift[/] {d.path}: {d.problem}", highlight=False)
-    if drift:
-        raise typer.Exit(EXIT_FAIL)
-    console.print(f"[green]OK[/] {folder}: every file matches its manifest", highlight=False)
-    raise typer.Exit(EXIT_OK)
+    lines = [f"drift {d.path}: {d.problem}" for d in drift] or [f"OK {folder}: every file matches its manifest"]
+    _report(drift, json_out, lines, [], {"ok": not drift, "drift": [asdict(d) for d in drift]})
+    raise typer.Exit(EXIT_FAIL if drift else EXIT_OK)

@@ -32,9 +32,11 @@ VERSION_NAMES = {
     "main": "Main",
     "instrumental": "Main Inst",
     "instrumental_dsp": "Main Inst (DSP)",
-    "a_cappella": "A Cappella",
+    "acappella": "A Cappella",
     "underscore": "Underscore",
     "no_drums": "No Drums",
+    "bass_drums": "Bass and Drums",
+    "tv_mix": "TV Mix",
     "no_bass": "No Bass",
     "sting": "Sting",
 }
@@ -78,7 +80,7 @@ BUILTINS = {
     "underscore": Naming("{title}_{version}"),
     "bpm": Naming(bpm=True),
     "compact": Naming("{title}-{version}", versions={**VERSION_NAMES, "instrumental": "Inst",
-                                                                  "instrumental_dsp": "Inst (DSP)", "a_cappella": "Acap"}),
+                                                                  "instrumental_dsp": "Inst (DSP)", "acappella": "Acap"}),
 }
 
 

@@ -127,8 +127,9 @@ def package(source: str | Path, out_dir: str | Path, profile: Profile, *, stems:
     BadInputError
         ``source`` is not readable audio (or is silent).
     UsageError
-        ``out_dir`` exists (without ``overwrite``), cannot be written, or is the input's folder
-        piece; a bad stems folder or naming.
+        ``out_dir`` exists (without ``overwrite``), cannot be written (also part-way: a full
+        disk; nothing is kept), or holds the input; a bad stems folder or naming;
+        ``split_instrumental`` with ``stems``.
     ContractError
         The master could not be made to its contract; nothing is written.
     """
@@ -158,10 +159,25 @@ def package(source: str | Path, out_dir: str | Path, profile: Profile, *, stems:
             manifest.write(build.root, doc)
         zip_path = _zip(build.root, out_dir) if zip_file else None
         _replace(build.root, out_dir)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(build.root, ignore_errors=True)
+        if (failed := _write_failure(exc)) is not None:
+            raise UsageError(f"{out_dir}: cannot write the delivery ({failed}); nothing was kept") from None
         raise
     return PackageResult(str(out_dir), doc, fixed, build.stages, zip_path)
+
+
+def _write_failure(exc: BaseException) -> str | None:
+    """Why writing failed, when ``exc`` is a failed write (a full disk, a file-size limit:
+    raw, or as the UsageError of :func:`syncready.audio.save`); None for anything else."""
+    import soundfile
+
+    cause = exc.__cause__ if isinstance(exc, UsageError) else exc
+    if isinstance(cause, OSError) and cause.errno is not None:
+        return (cause.strerror or os.strerror(cause.errno)).lower()
+    if isinstance(cause, soundfile.SoundFileError):  # libsndfile's write failed (it gives no errno)
+        return str(cause).strip(" .").lower() or "the audio writer failed"
+    return None
 
 
 def _temp_dir(out_dir: Path) -> Path:
@@ -206,7 +222,15 @@ def _audio(build: _Build, source: Path, scratch: Path, stems: Path | None, split
             versions.dsp_instrumental(build, source, scratch / "versions")
     with build.stage("cutdowns"):
         targets = [t for t in CUTDOWNS_S if t < analysis.source.duration_s]
-        for cut in cutdowns(master, targets, scratch / "cuts", analysis=analysis) if targets else []:
+        try:  # all in one pass (one read of the master) ...
+            cuts = cutdowns(master, targets, scratch / "cuts", analysis=analysis) if targets else []
+        except SKIPPABLE:  # ... or one by one, when a length cannot be made (too close to the song's)
+            shutil.rmtree(scratch / "cuts", ignore_errors=True)
+            cuts = []
+            for target in targets:
+                _skippable(build, f"{target:g} s cut-down", lambda: cuts.extend(
+                    cutdowns(master, [target], scratch / "cuts", analysis=analysis)), scratch)
+        for cut in cuts:
             build.place(cut.path, f"cut{cut.target_s:g}", "cutdown")
     with build.stage("loops"):
         for bars in LOOP_BARS:

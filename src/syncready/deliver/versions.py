@@ -105,7 +105,7 @@ def from_stems(build: _Build, source: Path, folder: Path, scratch: Path) -> None
             stem = stem_files_by_key[path, gain_db]
             copy = stems_dir / safe_name(f"{path.stem}.wav")
             shutil.copyfile(stem.path, copy)
-            build.add(copy, "stem", v.name, ["contract", "null"], measured=stem.measured)
+            build.add(copy, "stem", build.naming.version(v.name), ["contract", "null"], measured=stem.measured)
         folder_sum = sum(distinct[k].samples for k in kept[v.name]) * gain
         build.notes.append(f"{stems_dir.name}: {len(kept[v.name])} stems, unmastered; raised by the shared "
                            f"{made.gain_db:+.2f} dB they match {target.name} to "
