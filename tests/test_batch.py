@@ -47,6 +47,33 @@ def test_batch_checks_every_file_isolates_failures_and_resumes(folder, tmp_path)
     assert run(folder, tmp_path / "results", jobs=1, resume=True, catalog=False).skipped == 4  # same content: not redone
 
 
+def test_files_are_hashed_where_they_are_read_and_resume_follows_changes(folder, tmp_path, monkeypatch):
+    import syncready.batch as batch
+
+    hashed = []
+    real = batch.file_sha256
+    monkeypatch.setattr(batch, "file_sha256", lambda path: hashed.append(str(path)) or real(path))  # the driver's hashing
+    first = run(folder / "sub", tmp_path / "results", jobs=2, catalog=False)
+    assert first.done == 2 and hashed == []  # the workers' analyses hashed the files, not the driver
+    stored = {d["file"]: d for d in map(json.loads, map(Path.read_text, (tmp_path / "results").glob("*-check-*.json")))}
+    song = folder / "sub" / "song1.wav"
+    assert stored[str(song)]["sha256"] == real(song) and stored[str(song)]["size_bytes"] == song.stat().st_size
+    assert run(folder / "sub", tmp_path / "results", jobs=2, resume=True, catalog=False).skipped == 2
+    assert hashed == []  # unchanged files: their hashes come from the stored results
+    write_wav(song, music_like(3, 48000, seed=7), 48000)  # new content under the same name
+    again = run(folder / "sub", tmp_path / "results", jobs=2, resume=True, catalog=False)
+    assert (again.skipped, again.done, hashed) == (1, 1, [str(song)])
+
+
+def test_a_worker_that_dies_fails_its_item_only():
+    import os
+
+    from syncready.engines import ProcessEngine
+
+    [outcome] = list(ProcessEngine(jobs=1).run(os._exit, [3]))
+    assert outcome.item == 3 and outcome.value is None and "worker process failed" in outcome.error
+
+
 def test_batch_refuses_an_empty_folder_and_a_bad_profile(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UsageError):

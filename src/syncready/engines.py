@@ -83,7 +83,7 @@ class RayEngine:
     ends); ``"auto"`` joins the cluster running on this machine, ``HOST:PORT`` (or
     ``ray://HOST:PORT`` for Ray Client) joins that one (the driver disconnects at the end; the
     cluster stays). When Ray is already initialised in this process (a test, a notebook), that
-    session is used and left running. Ray's own log lines stay off the terminal.
+    session is used and left running (``address`` is still checked). Ray's own log lines stay off the terminal.
 
     Raises
     ------
@@ -102,7 +102,7 @@ class RayEngine:
         self.ray = ray
         self.jobs = jobs
         self.address = address
-        if address is not None and not ray.is_initialized():
+        if address is not None:
             _check_reachable(address)
 
     def run(self, function: Callable[[T], Any], items: list[T]) -> Iterator[Finished[T]]:
