@@ -224,7 +224,9 @@ def _audio(build: _Build, source: Path, scratch: Path, stems: Path | None, split
         targets = [t for t in CUTDOWNS_S if t < analysis.source.duration_s]
         try:  # all in one pass (one read of the master) ...
             cuts = cutdowns(master, targets, scratch / "cuts", analysis=analysis) if targets else []
-        except SKIPPABLE:  # ... or one by one, when a length cannot be made (too close to the song's)
+        except SKIPPABLE as exc:  # ... or one by one, when a length cannot be made (too close to the song's)
+            if _write_failure(exc) is not None:
+                raise
             shutil.rmtree(scratch / "cuts", ignore_errors=True)
             cuts = []
             for target in targets:
@@ -243,10 +245,13 @@ def _audio(build: _Build, source: Path, scratch: Path, stems: Path | None, split
 
 
 def _skippable(build: _Build, what: str, action, scratch: Path) -> None:
-    """Run ``action``; an asset that cannot be made is noted (without scratch paths), not fatal."""
+    """Run ``action``; an asset that cannot be made is noted (without scratch paths), not fatal.
+    A failed write (a full disk) is fatal: the delivery could not be written."""
     try:
         action()
     except SKIPPABLE as exc:
+        if _write_failure(exc) is not None:
+            raise
         message = str(exc)
         for folder in (scratch, build.root):
             message = message.replace(f"{folder}{os.sep}", "")
