@@ -35,6 +35,8 @@ PAN = {"chords": 50, "pad": 64, "bass": 64, "lead": 78, "drums": 64}
 VELOCITY_BASE, VELOCITY_RANGE = 62, 40
 RING_HOLD = 0.6
 CHORD_CENTRE, PAD_CENTRE = 62, 55
+ACCENT_DOWNBEAT, ACCENT_BEAT, ACCENT_OFFBEAT = 12, 4, -16
+ARPEGGIO_EIGHTHS_BPM = 96.0
 
 
 def band(brief: Brief) -> dict[str, dict]:
@@ -44,18 +46,37 @@ def band(brief: Brief) -> dict[str, dict]:
     return {table[n]["role"]: {"name": n, **table[n]} for n in names}
 
 
-def _chord_notes(span: Span, style: str, tonic: int, mode: str, meter: int) -> list[tuple[float, float, list[int]]]:
-    """(start, length, pitches) of the chord instrument over one span in ``style``."""
+def accent(beat: float, meter: int) -> int:
+    """Velocity offset of a note at ``beat`` (beats from a bar line): the downbeat leads, the
+    other beats follow, off-beats give way, so the pulse reads at the written tempo."""
+    return ACCENT_DOWNBEAT if beat % meter == 0 else ACCENT_BEAT if beat % 1 == 0 else ACCENT_OFFBEAT
+
+
+def _chord_notes(span: Span, style: str, tonic: int, mode: str, meter: int, bpm: float) -> list[tuple[float, float, list[int], int]]:
+    """(start, length, pitches, accent) of the chord instrument over one span in ``style``;
+    arpeggios move in eighths from :data:`ARPEGGIO_EIGHTHS_BPM` up, in quarters below (slow
+    even eighths read as the beat at twice the tempo)."""
     pitches = voicing(triad(span.degree, tonic, mode), CHORD_CENTRE)
     end = span.start + span.length
     if style == "block":
-        return [(span.start, span.length * 0.95, pitches)]
-    if style == "arpeggio":
+        times, length = [span.start], span.length * 0.95
+    elif style == "arpeggio":
         order = pitches + [pitches[0] + 12, pitches[1] + 12, pitches[2], pitches[1]]
-        return [(t, 0.45, [order[i % len(order)]]) for i, t in enumerate(np.arange(span.start, end - 1e-9, 0.5))]
-    if style == "offbeat":
-        return [(t, 0.4, pitches) for t in np.arange(span.start + 0.5, end - 1e-9, 1.0)]
-    return [(t, 0.9, pitches) for t in np.arange(span.start, end - 1e-9, 1.0)]  # pulse
+        step = 0.5 if bpm >= ARPEGGIO_EIGHTHS_BPM else 1.0
+        return [(float(t), 0.9 * step, [order[i % len(order)]], accent(t, meter))
+                for i, t in enumerate(np.arange(span.start, end - 1e-9, step))]
+    elif style == "offbeat":
+        times, length = np.arange(span.start + 0.5, end - 1e-9, 1.0), 0.4
+    else:  # pulse
+        times, length = np.arange(span.start, end - 1e-9, 1.0), 0.9
+    return [(float(t), length, pitches, accent(t, meter)) for t in times]
+
+
+def material(brief: Brief, plan: Plan, label: str) -> tuple[np.random.Generator, list[int]]:
+    """The label's random generator (seeded by its material seed) after drawing its chord loop,
+    and the loop (chord degrees)."""
+    rng = np.random.default_rng(plan.material_seeds[label])
+    return rng, loop(rng, brief.mode, label)
 
 
 def section_parts(brief: Brief, plan: Plan, index: int) -> dict[str, list[tuple[float, float, int, int]]]:
@@ -64,23 +85,21 @@ def section_parts(brief: Brief, plan: Plan, index: int) -> dict[str, list[tuple[
     rules = styles.sections()[section.label]
     mood, genre = styles.moods()[brief.mood], styles.genres()[brief.genre]
     tonic, mode, meter = brief.tonic_pc, brief.mode, plan.meter
-    seed = plan.material_seeds[section.label]
-    rng = np.random.default_rng(seed)
-    beats = section.bars * meter
-    chords = spans(loop(rng, mode, section.label), beats, float(mood["harmonic_rhythm_beats"]))
+    rng, degrees = material(brief, plan, section.label)
+    chords = spans(degrees, section.bars * meter, float(mood["harmonic_rhythm_beats"]))
     velocity = int(np.clip(VELOCITY_BASE + VELOCITY_RANGE * mood["energy"] + rules["velocity"], 20, 120))
     players = band(brief)
     parts: dict[str, list] = {role: [] for role in players}
     if "chords" in players:
         for span in chords:
-            for start, length, pitches in _chord_notes(span, genre["chord_style"], tonic, mode, meter):
-                parts["chords"] += [(start, length, p, velocity - 12) for p in pitches]
+            for start, length, pitches, stress in _chord_notes(span, genre["chord_style"], tonic, mode, meter, plan.bpm):
+                parts["chords"] += [(start, length, p, velocity - 12 + stress) for p in pitches]
     if "pad" in players and (rules["pad"] or "chords" not in players):
         for span in chords:
             parts["pad"] += [(span.start, span.length, p, velocity - 20)
                              for p in voicing(triad(span.degree, tonic, mode), PAD_CENTRE)]
     if "bass" in players and rules["bass"]:
-        parts["bass"] = [(s, n, p, velocity) for s, n, p in bass(chords, genre["bass_style"], tonic, mode)]
+        parts["bass"] = [(s, n, p, velocity + accent(s, meter) // 2) for s, n, p in bass(chords, genre["bass_style"], tonic, mode)]
     if "lead" in players and rules["lead"]:
         notes = melody(int(rng.integers(2**31)), chords, section.bars, meter, tonic, mode, mood, section.occurrence)
         parts["lead"] = [(s, n, p, velocity - 4) for s, n, p in notes]
@@ -96,8 +115,11 @@ def section_parts(brief: Brief, plan: Plan, index: int) -> dict[str, list[tuple[
 
 
 def final_hit(brief: Brief, plan: Plan) -> dict[str, list[tuple[float, float, int, int]]]:
-    """Role -> notes (start in seconds, length in seconds, pitch, velocity) of the final hit."""
+    """Role -> notes (start in seconds, length in seconds, pitch, velocity) of the final hit,
+    played at the level of the last section."""
     players, tonic, mode = band(brief), brief.tonic_pc, brief.mode
+    rules = styles.sections()[plan.sections[-1].label]
+    velocity = int(np.clip(VELOCITY_BASE + VELOCITY_RANGE * styles.moods()[brief.mood]["energy"] + rules["velocity"], 20, 120))
     hold = RING_HOLD * plan.ring_s
     decaying = {role for role, inst in players.items() if inst["decays"]}
     if not decaying - {"drums"}:
@@ -109,9 +131,9 @@ def final_hit(brief: Brief, plan: Plan) -> dict[str, list[tuple[float, float, in
     hit: dict[str, list] = {}
     for role in decaying:
         if role == "drums":
-            hit[role] = [(plan.final_hit_s, hold, NOTES["kick"], 110), (plan.final_hit_s, hold, NOTES["crash"], 100)]
+            hit[role] = [(plan.final_hit_s, hold, NOTES[n], velocity) for n in ("kick", "crash")]
         else:
-            hit[role] = [(plan.final_hit_s, hold, p, 96) for p in pitches[role]]
+            hit[role] = [(plan.final_hit_s, hold, p, velocity) for p in pitches[role]]
     return hit
 
 

@@ -23,6 +23,7 @@ stems that sum to the mastered mix up to dither (:func:`master_stems`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy import signal
 
 from .. import __version__, audio as audio_io
 from ..audio import Audio
@@ -40,16 +42,22 @@ from ..checks import profile as profiles
 from ..checks.profile import Profile
 from ..errors import ContractError, UsageError
 from ..produce.limiter import Limiter
-from ..produce.master import MasterResult, master_audio
+from ..produce.master import MasterResult, TargetUnreachable, master_audio
 from . import models
-from .arrange import arrange, band
-from .brief import Brief
+from .arrange import arrange, band, material
+from .brief import Brief, parse_key
 from .plan import Plan, make_plan
 from .render import midi_bytes, render_stems, require_soundfont
 
 PROFILE = "sync-library"
 NULL_MAX_DB = -100.0
 """Largest residual (dB re the mix) of the float stems against the float master before writing."""
+DC_BLOCK_HZ = 15.0
+PART_LEVEL_LUFS = {"drums": -22.0, "bass": -23.0, "chords": -24.0, "lead": -26.0, "pad": -29.0}
+"""Integrated loudness of each part before mastering: the mix balance."""
+STEM_CREST_DB = 14.0
+"""Most true peak over integrated loudness a stem keeps (its own limiter, part of the mix)."""
+REACHABLE_MARGIN_LU = 0.3
 TEMPO_TOLERANCE = 0.005
 BOUNDARY_WINDOW_S = 3.0
 
@@ -68,15 +76,48 @@ class Bed:
     files: list[str]
 
 
+def dc_block(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """A second-order Butterworth high-pass at :data:`DC_BLOCK_HZ`: soundfont samples carry DC,
+    and the master's removal of a static offset (the mean) would leave that offset standing in
+    the silence after the ring-out."""
+    sos = signal.butter(2, DC_BLOCK_HZ, "highpass", fs=sample_rate, output="sos")
+    return signal.sosfilt(sos, samples, axis=1).astype(np.float32)
+
+
+def balance(samples: np.ndarray, sample_rate: int, level_lufs: float) -> np.ndarray:
+    """The stem, its peaks limited to :data:`STEM_CREST_DB` over its integrated loudness, turned to
+    ``level_lufs`` (a silent stem is left alone): the balance of the mix does not depend on how
+    loud each soundfont preset happens to be, and no lone hit (a kick, the final chord) forces
+    the master to crush the rest."""
+    from ..analysis.loudness import measure
+
+    measured = measure(samples, sample_rate).integrated_lufs
+    if measured is None:
+        return samples
+    limited = Limiter(samples, sample_rate).run(0.0, measured + STEM_CREST_DB).samples
+    return limited * np.float32(10 ** ((level_lufs - measured) / 20))
+
+
 def master_stems(stems: dict[str, np.ndarray], sample_rate: int, profile: Profile) -> tuple[dict[str, np.ndarray], Audio, MasterResult]:
     """Master the sum of ``stems`` and apply the same gain changes to every stem.
+
+    A loudness target out of reach within the limiter's limits is moved to the loudest reachable
+    level (less :data:`REACHABLE_MARGIN_LU`) when that is still inside the profile's tolerance.
 
     Returns the mastered stems, the mastered mix and the master's result. Raises
     :class:`~syncready.errors.ContractError` when the stems do not null against the master
     (below :data:`NULL_MAX_DB`).
     """
     mix = sum(stems.values())
-    mastered, result = master_audio(Audio(mix, sample_rate), profile)
+    try:
+        mastered, result = master_audio(Audio(mix, sample_rate), profile)
+    except TargetUnreachable as exc:
+        loudness = profile.loudness
+        floor = loudness.integrated_lufs - loudness.integrated_tolerance_lu + REACHABLE_MARGIN_LU
+        if exc.reachable_lufs is None or exc.reachable_lufs - REACHABLE_MARGIN_LU < floor:
+            raise
+        aim = dataclasses.replace(loudness, integrated_lufs=round(exc.reachable_lufs - REACHABLE_MARGIN_LU, 1))
+        mastered, result = master_audio(Audio(mix, sample_rate), dataclasses.replace(profile, loudness=aim))
     if result.dc_offset_removed_dbfs is not None:
         stems = {k: v - v.mean(axis=1, keepdims=True) for k, v in stems.items()}
         mix = sum(stems.values())
@@ -107,7 +148,8 @@ def confirm(plan: Plan, brief: Brief, music) -> dict:
     return {
         "tempo": {"planned_bpm": round(plan.bpm, 3), "measured_bpm": None if tempo is None else round(tempo, 3),
                   "ok": tempo is not None and abs(tempo - plan.bpm) <= TEMPO_TOLERANCE * plan.bpm},
-        "key": {"planned": brief.key, "measured": music.key, "ok": music.key == brief.key},
+        "key": {"planned": brief.key, "measured": music.key,
+                "ok": music.key is not None and parse_key(music.key, "major") == (brief.tonic_pc, brief.mode)},
         "sections": {"planned_s": [round(b, 3) for b in planned], "measured_s": [round(b, 3) for b in measured],
                      "window_s": BOUNDARY_WINDOW_S, "precision": round(float(precision), 3),
                      "recall": round(float(recall), 3), "f_measure": round(float(f), 3)},
@@ -191,7 +233,7 @@ def compose(brief: Brief, out_dir: str | Path, *, overwrite: bool = False, mater
     midi = arrange(brief, plan)
     say("rendering")
     players = band(brief)
-    stems = {role: audio * np.float32(10 ** (players[role]["gain_db"] / 20))
+    stems = {role: balance(dc_block(audio, rate), rate, PART_LEVEL_LUFS[role] + players[role]["gain_db"])
              for role, audio in render_stems(midi, plan.length_s, soundfont, sample_rate=rate).items()}
     say("mastering")
     stems, mastered, result = master_stems(stems, rate, profile)
@@ -220,6 +262,7 @@ def compose(brief: Brief, out_dir: str | Path, *, overwrite: bool = False, mater
         (root / "plan.json").write_text(json.dumps({
             "brief": brief.to_dict(), "plan": plan.to_dict(), "regenerated": regenerated or [],
             "band": {role: inst["name"] for role, inst in players.items()},
+            "chord_loops": {label: material(brief, plan, label)[1] for label in plan.material_seeds},
             "stems": sorted(f"stems/{role}.wav" for role in stems),
             "master": {"gain_db": round(result.gain_db, 3), "limiter_threshold_dbtp": result.limiter_threshold_dbtp,
                        "gain_reduction_max_db": round(result.gain_reduction_max_db, 3),

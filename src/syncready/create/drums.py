@@ -15,6 +15,7 @@ NOTES = {"kick": 36, "rim": 37, "snare": 38, "clap": 39, "hat": 42, "open-hat": 
 VELOCITY = {"kick": 110, "rim": 80, "snare": 100, "clap": 95, "hat": 70, "open-hat": 70, "low-tom": 100,
             "high-tom": 95, "crash": 100, "ride": 75, "tambourine": 60, "shaker": 55}
 LEVELS = ("none", "light", "groove", "build", "full")
+OFFBEAT = 0.6  # velocity scale of hits between the beats: the pulse stays on the beat
 
 
 def drums(patterns: dict[str, dict[str, list[float]]], level: str, bars: int, meter: int, scale: float, *,
@@ -29,7 +30,7 @@ def drums(patterns: dict[str, dict[str, list[float]]], level: str, bars: int, me
         roll = level == "build" and last
         cut = meter - 1 if (fill and last) or roll else meter
         for name, beats in bar_pattern.items():
-            hits += [(bar * meter + b, NOTES[name], _velocity(name, scale * (0.85 if b % 1 else 1.0)))
+            hits += [(bar * meter + b, NOTES[name], _velocity(name, scale * (OFFBEAT if b % 1 else 1.0)))
                      for b in beats if b < cut]
         if roll:
             hits += [(bar * meter + k / 2, NOTES["snare"], _velocity("snare", scale * (0.5 + 0.5 * k / (2 * meter))))
