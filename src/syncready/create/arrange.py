@@ -37,6 +37,7 @@ RING_HOLD = 0.6
 CHORD_CENTRE, PAD_CENTRE = 62, 55
 ACCENT_DOWNBEAT, ACCENT_BEAT, ACCENT_OFFBEAT = 12, 4, -16
 ARPEGGIO_EIGHTHS_BPM = 96.0
+SPARSE_DRUMS_BPM = 96.0
 
 
 def band(brief: Brief) -> dict[str, dict]:
@@ -101,15 +102,15 @@ def section_parts(brief: Brief, plan: Plan, index: int) -> dict[str, list[tuple[
     if "bass" in players and rules["bass"]:
         parts["bass"] = [(s, n, p, velocity + accent(s, meter) // 2) for s, n, p in bass(chords, genre["bass_style"], tonic, mode)]
     if "lead" in players and rules["lead"]:
-        notes = melody(int(rng.integers(2**31)), chords, section.bars, meter, tonic, mode, mood, section.occurrence)
-        parts["lead"] = [(s, n, p, velocity - 4) for s, n, p in notes]
+        notes = melody(int(rng.integers(2**31)), chords, section.bars, meter, tonic, mode, mood, plan.bpm, section.occurrence)
+        parts["lead"] = [(s, n, p, velocity - 4 + accent(s, meter) // 2) for s, n, p in notes]
     if "drums" in players:
         following = plan.sections[index + 1].label if index + 1 < len(plan.sections) else None
         level = rules["drums"]
         louder = following is not None and LEVELS.index(styles.sections()[following]["drums"]) > LEVELS.index(level)
         scale = (0.55 + 0.45 * mood["energy"]) * velocity / 100
         hits = drums(genre["drums"], level, section.bars, meter, scale, fill=louder and level != "build",
-                     crash=section.label == "chorus")
+                     crash=section.label == "chorus", sparse=plan.bpm < SPARSE_DRUMS_BPM)
         parts["drums"] = [(s, 0.1, note, v) for s, note, v in hits]
     return parts
 

@@ -150,7 +150,7 @@ def confirm(plan: Plan, brief: Brief, music) -> dict:
                   "ok": tempo is not None and abs(tempo - plan.bpm) <= TEMPO_TOLERANCE * plan.bpm},
         "key": {"planned": brief.key, "measured": music.key,
                 "ok": music.key is not None and parse_key(music.key, "major") == (brief.tonic_pc, brief.mode)},
-        "sections": {"planned_s": [round(b, 3) for b in planned], "measured_s": [round(b, 3) for b in measured],
+        "sections": {"planned_s": [round(float(b), 3) for b in planned], "measured_s": [round(b, 3) for b in measured],
                      "window_s": BOUNDARY_WINDOW_S, "precision": round(float(precision), 3),
                      "recall": round(float(recall), 3), "f_measure": round(float(f), 3)},
         "ending": {"planned": "ring_out", "measured": music.ending.type, "ok": music.ending.type == "ring_out",

@@ -5,7 +5,8 @@ of the section. Levels (``drums`` in ``styles/sections.toml``): ``none``, ``ligh
 ``full`` (the genre's patterns in ``styles/genres.toml``) and ``build``: the groove with a snare
 roll through the last bar, eighths then sixteenths, rising in velocity. A section whose next
 section is louder ends on a fill (snare sixteenths on the last beat), a chorus opens with a
-crash. Velocities are the base velocities of :data:`VELOCITY` scaled by the level ``scale``.
+crash. Below a slow tempo the caller asks for ``sparse`` patterns (:func:`thin`). Velocities
+are the base velocities of :data:`VELOCITY` scaled by the level ``scale``.
 """
 
 from __future__ import annotations
@@ -15,15 +16,18 @@ NOTES = {"kick": 36, "rim": 37, "snare": 38, "clap": 39, "hat": 42, "open-hat": 
 VELOCITY = {"kick": 110, "rim": 80, "snare": 100, "clap": 95, "hat": 70, "open-hat": 70, "low-tom": 100,
             "high-tom": 95, "crash": 100, "ride": 75, "tambourine": 60, "shaker": 55}
 LEVELS = ("none", "light", "groove", "build", "full")
+METAL = frozenset({"hat", "open-hat", "ride", "crash", "tambourine", "shaker"})
 OFFBEAT = 0.6  # velocity scale of hits between the beats: the pulse stays on the beat
 
 
 def drums(patterns: dict[str, dict[str, list[float]]], level: str, bars: int, meter: int, scale: float, *,
-          fill: bool, crash: bool) -> list[tuple[float, int, int]]:
+          fill: bool, crash: bool, sparse: bool = False) -> list[tuple[float, int, int]]:
     """The hits of a section of ``bars`` bars (see the module docstring)."""
     if level == "none":
         return [(0.0, NOTES["crash"], _velocity("crash", scale))] if crash else []
     bar_pattern = patterns["groove" if level == "build" else level]
+    if sparse:
+        bar_pattern = thin(bar_pattern)
     hits = []
     for bar in range(bars):
         last = bar == bars - 1
@@ -43,6 +47,15 @@ def drums(patterns: dict[str, dict[str, list[float]]], level: str, bars: int, me
     if crash:
         hits.append((0.0, NOTES["crash"], _velocity("crash", scale)))
     return sorted(hits)
+
+
+def thin(pattern: dict[str, list[float]]) -> dict[str, list[float]]:
+    """The pattern with at most one off-beat hit of the drums that sound below the cymbals
+    (:data:`METAL` are kept): the latest. At slow tempi even off-beat kicks and toms make the
+    pulse read at twice the tempo."""
+    offbeats = sorted((b, name) for name, beats in pattern.items() if name not in METAL for b in beats if b % 1)
+    keep = offbeats[-1:] if offbeats else []
+    return {name: [b for b in beats if name in METAL or b % 1 == 0 or (b, name) in keep] for name, beats in pattern.items()}
 
 
 def _velocity(name: str, scale: float) -> int:

@@ -7,7 +7,7 @@ Conventions
   the phrase with the rhythm of the fewest onsets. The second phrase repeats the motif and
   answers it anew; the section then repeats these two phrases (its chord loop repeats too).
 - Rhythms are drawn from the model's one-bar patterns, weighted by count and by closeness to
-  the mood's density (``energy``); pitches from the melody model, weighted toward chord tones
+  the mood's density (``energy``, scaled down by ``bpm / DENSE_BPM`` under :data:`DENSE_BPM`); pitches from the melody model, weighted toward chord tones
   on strong beats (the downbeat, mid-bar, a chord change), toward steps (``step_bias``) and kept
   within :data:`RANGE_BELOW` / :data:`RANGE_ABOVE` semitones of the home tonic (the tonic near
   MIDI 72 moved by the mood's ``register``). A note is left out with the mood's ``melody_rest``.
@@ -28,10 +28,11 @@ PHRASE_BARS = 4
 HOME = 72
 RANGE_BELOW, RANGE_ABOVE = 8, 10
 LEGATO = 0.9
+DENSE_BPM = 110.0  # below this tempo the rhythms thin out: slow even eighths read as the beat
 
 
-def _rhythm(rng: np.random.Generator, patterns: dict[str, int], energy: float, meter: int) -> str:
-    target = 1 + energy * (2 * meter - 2) * 0.6
+def _rhythm(rng: np.random.Generator, patterns: dict[str, int], density: float, meter: int) -> str:
+    target = 1 + density * (2 * meter - 2) * 0.6
     names = sorted(patterns)
     weights = np.array([patterns[p] * math.exp(-abs(p.count("x") - target)) for p in names], float)
     return names[int(rng.choice(len(names), p=weights / weights.sum()))]
@@ -69,13 +70,14 @@ def _pitch(rng, model, history, prev, beat, spans, meter, tonic, mode, style, ho
     return realise(token), token
 
 
-def melody(seed: int, spans: list[Span], bars: int, meter: int, tonic: int, mode: str, style: dict,
+def melody(seed: int, spans: list[Span], bars: int, meter: int, tonic: int, mode: str, style: dict, bpm: float,
            variation: int = 0) -> list[tuple[float, float, int]]:
     """The melody of a section of ``bars`` bars over ``spans`` (see the module docstring)."""
     rng = np.random.default_rng(seed)
     model, patterns = models.melody(mode), models.rhythms(meter)
     home = near(tonic, HOME + int(style["register"]))
-    motif = [_rhythm(rng, patterns, style["energy"], meter) for _ in range(3)]
+    density = style["energy"] * min(1.0, bpm / DENSE_BPM)
+    motif = [_rhythm(rng, patterns, density, meter) for _ in range(3)]
     cadence = min(patterns, key=lambda p: (p.count("x"), -patterns[p], p))
     bar_rhythms = [motif[0], motif[1], motif[2], cadence]
     cycle = 2 * PHRASE_BARS

@@ -18,6 +18,7 @@ chorus, so none is added.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 from pathlib import Path
@@ -28,6 +29,8 @@ from ..errors import UsageError
 
 DEFAULT_SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 DRUM_CHANNEL = 9
+RESET_CONTROLLERS = 121  # MIDI "reset all controllers"
+FLUSH_S = 0.1  # rendered and dropped after silencing a reused synthesiser
 INSTALL_HINT = (f"no General MIDI soundfont: install one with `make install` as root (Debian package "
                 f"fluid-soundfont-gm, {DEFAULT_SOUNDFONT}) or point $SYNCREADY_SOUNDFONT at a .sf2 file")
 
@@ -68,6 +71,16 @@ def _events(instruments, sample_rate: int, synth, sfid: int) -> list[tuple[int, 
     return sorted(events)
 
 
+@functools.lru_cache(maxsize=2)
+def _synth(soundfont: str, sample_rate: int):
+    """A synthesiser with ``soundfont`` loaded (loading a GM soundfont takes seconds), reused:
+    every render starts by silencing and resetting all 16 channels."""
+    import tinysoundfont
+
+    synth = tinysoundfont.Synth(samplerate=sample_rate)
+    return synth, synth.sfload(soundfont)
+
+
 def render_instruments(instruments, duration_s: float, soundfont: str | Path, *, sample_rate: int) -> np.ndarray:
     """Render ``pretty_midi.Instrument`` objects together (at most 15 melodic plus drums).
 
@@ -76,10 +89,12 @@ def render_instruments(instruments, duration_s: float, soundfont: str | Path, *,
     numpy.ndarray
         float32 ``(2, round(duration_s * sample_rate))``.
     """
-    import tinysoundfont
-
-    synth = tinysoundfont.Synth(samplerate=int(sample_rate))
-    sfid = synth.sfload(str(soundfont))
+    synth, sfid = _synth(str(soundfont), int(sample_rate))
+    for channel in range(16):
+        synth.sounds_off(channel)
+        synth.control_change(channel, RESET_CONTROLLERS, 0)
+    flush = np.zeros((round(FLUSH_S * sample_rate), 2), np.float32)
+    synth.generate_simple(len(flush), memoryview(flush).cast("B"))  # the fast release of what was left
     frames = round(duration_s * sample_rate)
     audio = np.zeros((frames, 2), np.float32)
     position = 0
@@ -103,8 +118,8 @@ def render_midi(midi, duration_s: float, soundfont: str | Path, *, sample_rate: 
 def render_stems(midi, duration_s: float, soundfont: str | Path, *, sample_rate: int) -> dict[str, np.ndarray]:
     """Render each instrument of ``midi`` alone, keyed by its name: the stems.
 
-    Each stem is rendered by a fresh synthesiser, so their sum is the mix without voice
-    stealing between instruments.
+    Each stem is rendered alone from silence, so their sum is the mix without voice stealing
+    between instruments.
     """
     return {instrument.name: render_instruments([instrument], duration_s, soundfont, sample_rate=sample_rate)
             for instrument in midi.instruments}
