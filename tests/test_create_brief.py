@@ -76,3 +76,30 @@ def test_plan_follows_the_sections_asked():
     assert [s.label for s in plan.sections] == ["intro", "verse", "chorus", "verse", "chorus", "outro"]
     assert [s.occurrence for s in plan.sections] == [0, 0, 0, 1, 1, 0]
     assert set(plan.material_seeds) == {"intro", "verse", "chorus", "outro"}
+
+
+def test_no_soundfont_says_how_to_install_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYNCREADY_SOUNDFONT", str(tmp_path / "missing.sf2"))
+    result = create("--length", "30", tmp_path=tmp_path)
+    assert result.exit_code == 2
+    message = " ".join(result.output.split())
+    assert "no General MIDI soundfont" in message and "make install" in message and "$SYNCREADY_SOUNDFONT" in message
+    assert not (tmp_path / "bed").exists()
+
+
+def test_regenerate_needs_a_bed_folder(tmp_path):
+    (tmp_path / "notabed").mkdir()
+    result = runner.invoke(app, ["create", "--regenerate", "chorus", "--from", str(tmp_path / "notabed"), "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "no plan.json" in result.output
+    (tmp_path / "notabed" / "plan.json").write_text("{not json")
+    result = runner.invoke(app, ["create", "--regenerate", "chorus", "--from", str(tmp_path / "notabed"), "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "not a plan written by syncready create" in result.output
+    result = runner.invoke(app, ["create", "--regenerate", "chorus", "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "go together" in result.output
+
+
+def test_drum_patterns_thin_out_at_slow_tempi():
+    from syncready.create.drums import thin
+
+    pattern = {"kick": [0, 1.5, 2, 2.5], "snare": [1, 3], "low-tom": [3.5], "hat": [0, 0.5, 1, 1.5]}
+    assert thin(pattern) == {"kick": [0, 2], "snare": [1, 3], "low-tom": [3.5], "hat": [0, 0.5, 1, 1.5]}
