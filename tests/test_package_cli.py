@@ -97,7 +97,7 @@ def test_a_full_disk_stops_the_package_cleanly(track, tmp_path, monkeypatch, bud
     assert run.output.strip().count("\n") == 0 and "no space left on device" in run.output
     assert "nothing was kept" in run.output and "Traceback" not in run.output
     assert _leftovers(tmp_path) == ["raw.wav", "tmp"]  # no delivery, no half-built folder, no zip
-    assert _leftovers(scratch) == []  # the scratch folder is gone too
+    assert _leftovers(scratch) == []  # and no temporary folder of the steps (fix) either
     assert file_sha256(track) == before
 
 

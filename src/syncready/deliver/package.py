@@ -25,7 +25,10 @@ the manifest with the reason. A stage that cannot make one asset to its contract
 longer than the song...) skips it with a note; a failing fix stops the package.
 
 Atomicity: everything is built in a temporary folder beside ``out_dir`` and renamed to it at
-the end, so a crash leaves no half-written delivery; an existing ``out_dir`` is replaced only
+the end, so a crash leaves no half-written delivery (intermediate files go to a scratch folder
+beside it too: on the same filesystem, made files are moved into the delivery, never copied
+across devices); a failed write (a full disk) removes both and raises a one-line
+:class:`UsageError`; an existing ``out_dir`` is replaced only
 with ``overwrite`` (the old one is removed after the new one is in place). Analyses are cached
 by content hash, so a re-run on the same input reuses them and writes the same files.
 Stage times are in seconds.
@@ -147,7 +150,7 @@ def package(source: str | Path, out_dir: str | Path, profile: Profile, *, stems:
     title = record.work.title if record else source.stem
     build = _Build(_temp_dir(out_dir), profile, naming, title)
     try:
-        with tempfile.TemporaryDirectory(prefix="syncready-package-") as scratch:
+        with tempfile.TemporaryDirectory(prefix=f".{out_dir.name}-scratch-", dir=build.root.parent) as scratch:
             fixed = _audio(build, source, Path(scratch), stems, split_instrumental)
         tagged = _tag(build, record, cert, key, fixed.after.analysis)
         missing = _paperwork(build, record, paperwork_problem, naming, title, fixed.after.analysis)

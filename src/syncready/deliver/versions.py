@@ -31,6 +31,7 @@ versions) are written and measured once and copied. Files are written in paralle
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,7 @@ from ..audio import Audio
 from ..errors import ContractError
 from ..produce.files import quantised
 from ..stems.stemset import Stem, StemSet, align, load_set, residual_db, stem_files
-from ..stems.versions import mix_versions, version_stems
+from ..stems.versions import mix_versions, select, version_stems
 from ..workers import each
 from .manifest import measure_sound, measures
 from .naming import safe_name
@@ -83,10 +84,12 @@ def from_stems(build: _Build, source: Path, folder: Path, scratch: Path) -> None
     profile = build.profile
     rate, depth = profile.delivery.sample_rate, profile.delivery.bit_depth
     stem_set = load_set(source, stem_files(folder, source))
+    chosen, skipped = select({s.role for s in stem_set.stems})
     lined = align(stem_set, rate)
-    audios, made = mix_versions(stem_set, profile, aligned=lined, bit_depth=depth)
-    build.notes.extend(made.notes)
-    versions = [v for v in made.versions if v.name != "full"]
+    audios, made = mix_versions(stem_set, profile, aligned=lined, bit_depth=depth,
+                                only=[v.name for v in chosen if v.name != "full"])  # the Main stands for full
+    build.notes.extend(made.notes + [f"{name}: skipped, {why}" for name, why in skipped.items()])
+    versions = made.versions
     distinct: dict[tuple[Path, float], Audio] = {}  # (stem file, gain dB) -> its quantised samples
     kept: dict[str, list[tuple[Path, float]]] = {}
     for v in versions:
@@ -110,9 +113,13 @@ def from_stems(build: _Build, source: Path, folder: Path, scratch: Path) -> None
         stems_dir.mkdir()
         for path, gain_db in kept[v.name]:
             stem = stem_files_by_key[path, gain_db]
-            copy = stems_dir / safe_name(f"{path.stem}.wav")
-            shutil.copyfile(stem.path, copy)
-            build.add(copy, "stem", build.naming.version(v.name), ["contract", "null"], measured=stem.measured,
+            target_stem = stems_dir / safe_name(f"{path.stem}.wav")
+            if stem.path.parent == scratch:  # its first folder: move it in; later folders copy it
+                os.replace(stem.path, target_stem)
+                stem.path = target_stem
+            else:
+                shutil.copyfile(stem.path, target_stem)
+            build.add(target_stem, "stem", build.naming.version(v.name), ["contract", "null"], measured=stem.measured,
                       sha256=stem.sha256)
         folder_sum = sum(distinct[k].samples for k in kept[v.name]) * gain
         build.notes.append(f"{stems_dir.name}: {len(kept[v.name])} stems, unmastered; raised by the shared "
