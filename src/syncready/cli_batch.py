@@ -29,7 +29,7 @@ def batch(
     profile: ProfileOpt = "sync-library",
     db: Annotated[Optional[str], typer.Option("--db", help="Catalog to record the results in (default: $SYNCREADY_DB or the user catalog).")] = None,
     no_catalog: Annotated[bool, typer.Option("--no-catalog", help="Do not record the results in the catalog.")] = False,
-    engine: Annotated[str, typer.Option("--engine", help="Where the work runs: process (worker processes here) or ray (a Ray instance or cluster; extra syncready[ray]).")] = "process",
+    engine: Annotated[str, typer.Option("--engine", help="Where the work runs: process (worker processes here) or ray (a Ray instance or cluster; needs the extra syncready\\[ray]).")] = "process",
     address: Annotated[Optional[str], typer.Option("--address", help="Ray only: auto, or HOST:PORT of a running cluster's head (default: start a local Ray instance sized to --jobs).", metavar="ADDR")] = None,
     json_out: JsonOpt = None,
 ) -> None:
