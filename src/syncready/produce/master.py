@@ -50,11 +50,12 @@ from scipy import signal
 
 from .. import audio as audio_io
 from ..analysis.loudness import measure
-from ..analysis.truepeak import true_peak
+from ..analysis.truepeak import TP_HALF_TAPS, interpolator, scan_peak, true_peak
 from ..audio import Audio, SourceInfo
 from ..checks.profile import Profile
 from ..errors import BadInputError, ContractError, UsageError
 from ..outputs import guard
+from ..workers import per_channel
 from .files import copy_file
 from .limiter import GlueSettings, Limiter, LimiterSettings, glue as glue_compress, reduction_db
 
@@ -68,6 +69,7 @@ __all__ = [
     "ContractError",
     "MasterResult",
     "TargetUnreachable",
+    "check_true_peak",
     "master",
     "master_audio",
 ]
@@ -76,6 +78,9 @@ MARGIN_DB = 0.1
 """Safety margin under the true-peak ceiling that the limiter aims for, dB."""
 CHECK_OVERSAMPLE = 8
 """Oversampling of the true-peak check of every iteration and of the written file."""
+HINT_SLACK_DB = 0.05
+"""The 8x check scans only for peaks above the meter's 4x reading less this, dB
+(:func:`check_true_peak`; the 4x reading errs by at most 0.04 dB on sines up to 0.45 fs)."""
 MAX_ITERATIONS = 6
 """Most gain -> limit -> measure rounds."""
 AIM_LU = 0.1
@@ -181,9 +186,30 @@ def _db(value: float) -> float | None:
     return 20.0 * math.log10(value) if value > 0.0 else None
 
 
+def check_true_peak(samples: np.ndarray, sample_rate: int, meter_dbtp: float | None) -> float:
+    """The :data:`CHECK_OVERSAMPLE` true peak of ``samples`` (linear), exactly as
+    :func:`~syncready.analysis.truepeak.true_peak` gives it, found faster with the loudness
+    meter's 4x reading ``meter_dbtp`` of the same samples as a start: the scan skips every
+    stretch that provably cannot pass :data:`HINT_SLACK_DB` under it (the 4x reading is within
+    a few hundredths of a dB of the truth). Should nothing pass that start, the whole scan runs.
+    """
+    if meter_dbtp is None:
+        return true_peak(samples, sample_rate, CHECK_OVERSAMPLE)
+    g, bound_gain = interpolator(CHECK_OVERSAMPLE)
+    start = np.float32(10.0 ** ((meter_dbtp - HINT_SLACK_DB) / 20.0))
+    pad = np.zeros(2 * TP_HALF_TAPS, np.float32)
+    x = samples if samples.ndim == 2 else samples[np.newaxis]
+
+    def scan(c: int) -> float:
+        return float(scan_peak(np.concatenate((pad, x[c].astype(np.float32, copy=False), pad)), g, bound_gain, start))
+
+    found = max(per_channel(scan, x.shape[0]))
+    return found if found > start else true_peak(samples, sample_rate, CHECK_OVERSAMPLE)
+
+
 def _level(samples: np.ndarray, sample_rate: int) -> _Level:
     meter = measure(samples, sample_rate)
-    tp8 = _db(true_peak(samples, sample_rate, CHECK_OVERSAMPLE))
+    tp8 = _db(check_true_peak(samples, sample_rate, meter.true_peak_dbtp))
     peaks = [p for p in (tp8, meter.true_peak_dbtp) if p is not None]
     return _Level(meter.integrated_lufs, tp8, max(peaks, default=None), meter.sample_peak_dbfs, meter.lra_lu)
 

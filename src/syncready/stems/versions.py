@@ -60,7 +60,7 @@ from ..outputs import guard
 from ..workers import each
 from ..produce.files import quantised
 from ..produce.limiter import Limiter, LimiterSettings
-from ..produce.master import CHECK_OVERSAMPLE, DETECTION_ALLOWANCE_DB, MARGIN_DB, ceiling_dbtp, master_audio
+from ..produce.master import DETECTION_ALLOWANCE_DB, MARGIN_DB, ceiling_dbtp, check_true_peak, master_audio
 from .dialogue import DialogueDip, dip
 from .roles import ROLES, assign
 from .stemset import Aligned, StemSet, align, load_set
@@ -364,7 +364,7 @@ def _judge(x: Audio, frames: int, profile: Profile) -> tuple[float | None, float
     promises (length, the larger true peak above the ceiling)."""
     meter = measure(x.samples, x.sample_rate)
     lufs = None if meter.integrated_lufs is None else float(meter.integrated_lufs)
-    peak = true_peak(x.samples, x.sample_rate, CHECK_OVERSAMPLE)
+    peak = check_true_peak(x.samples, x.sample_rate, meter.true_peak_dbtp)
     peak_dbtp = 20.0 * math.log10(peak) if peak > 0.0 else None
     broken = []
     if x.frames != frames or x.sample_rate != profile.delivery.sample_rate:
