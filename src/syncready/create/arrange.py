@@ -36,8 +36,10 @@ VELOCITY_BASE, VELOCITY_RANGE = 62, 40
 RING_HOLD = 0.6
 CHORD_CENTRE, PAD_CENTRE = 62, 55
 ACCENT_DOWNBEAT, ACCENT_BEAT, ACCENT_OFFBEAT = 12, 4, -16
-ARPEGGIO_EIGHTHS_BPM = 96.0
-SPARSE_DRUMS_BPM = 96.0
+SLOW_BPM = 96.0
+"""Below this tempo the parts move in quarters, not eighths: arpeggios, off-beat chords (on the
+beats instead), pulsing bass, and the drums keep one off-beat hit per bar at most. Slow even
+eighths make the pulse read at twice the tempo."""
 
 
 def band(brief: Brief) -> dict[str, dict]:
@@ -53,17 +55,18 @@ def accent(beat: float, meter: int) -> int:
     return ACCENT_DOWNBEAT if beat % meter == 0 else ACCENT_BEAT if beat % 1 == 0 else ACCENT_OFFBEAT
 
 
-def _chord_notes(span: Span, style: str, tonic: int, mode: str, meter: int, bpm: float) -> list[tuple[float, float, list[int], int]]:
-    """(start, length, pitches, accent) of the chord instrument over one span in ``style``;
-    arpeggios move in eighths from :data:`ARPEGGIO_EIGHTHS_BPM` up, in quarters below (slow
-    even eighths read as the beat at twice the tempo)."""
+def _chord_notes(span: Span, style: str, tonic: int, mode: str, meter: int, slow: bool) -> list[tuple[float, float, list[int], int]]:
+    """(start, length, pitches, accent) of the chord instrument over one span in ``style``
+    (in quarters when ``slow``, see :data:`SLOW_BPM`)."""
     pitches = voicing(triad(span.degree, tonic, mode), CHORD_CENTRE)
     end = span.start + span.length
+    if style == "offbeat" and slow:
+        style = "pulse"
     if style == "block":
         times, length = [span.start], span.length * 0.95
     elif style == "arpeggio":
         order = pitches + [pitches[0] + 12, pitches[1] + 12, pitches[2], pitches[1]]
-        step = 0.5 if bpm >= ARPEGGIO_EIGHTHS_BPM else 1.0
+        step = 1.0 if slow else 0.5
         return [(float(t), 0.9 * step, [order[i % len(order)]], accent(t, meter))
                 for i, t in enumerate(np.arange(span.start, end - 1e-9, step))]
     elif style == "offbeat":
@@ -86,6 +89,7 @@ def section_parts(brief: Brief, plan: Plan, index: int) -> dict[str, list[tuple[
     rules = styles.sections()[section.label]
     mood, genre = styles.moods()[brief.mood], styles.genres()[brief.genre]
     tonic, mode, meter = brief.tonic_pc, brief.mode, plan.meter
+    slow = plan.bpm < SLOW_BPM
     rng, degrees = material(brief, plan, section.label)
     chords = spans(degrees, section.bars * meter, float(mood["harmonic_rhythm_beats"]))
     velocity = int(np.clip(VELOCITY_BASE + VELOCITY_RANGE * mood["energy"] + rules["velocity"], 20, 120))
@@ -93,14 +97,14 @@ def section_parts(brief: Brief, plan: Plan, index: int) -> dict[str, list[tuple[
     parts: dict[str, list] = {role: [] for role in players}
     if "chords" in players:
         for span in chords:
-            for start, length, pitches, stress in _chord_notes(span, genre["chord_style"], tonic, mode, meter, plan.bpm):
+            for start, length, pitches, stress in _chord_notes(span, genre["chord_style"], tonic, mode, meter, slow):
                 parts["chords"] += [(start, length, p, velocity - 12 + stress) for p in pitches]
     if "pad" in players and (rules["pad"] or "chords" not in players):
         for span in chords:
             parts["pad"] += [(span.start, span.length, p, velocity - 20)
                              for p in voicing(triad(span.degree, tonic, mode), PAD_CENTRE)]
     if "bass" in players and rules["bass"]:
-        parts["bass"] = [(s, n, p, velocity + accent(s, meter) // 2) for s, n, p in bass(chords, genre["bass_style"], tonic, mode)]
+        parts["bass"] = [(s, n, p, velocity + accent(s, meter) // 2) for s, n, p in bass(chords, genre["bass_style"], tonic, mode, slow=slow)]
     if "lead" in players and rules["lead"]:
         notes = melody(int(rng.integers(2**31)), chords, section.bars, meter, tonic, mode, mood, plan.bpm, section.occurrence)
         parts["lead"] = [(s, n, p, velocity - 4 + accent(s, meter) // 2) for s, n, p in notes]
@@ -110,7 +114,7 @@ def section_parts(brief: Brief, plan: Plan, index: int) -> dict[str, list[tuple[
         louder = following is not None and LEVELS.index(styles.sections()[following]["drums"]) > LEVELS.index(level)
         scale = (0.55 + 0.45 * mood["energy"]) * velocity / 100
         hits = drums(genre["drums"], level, section.bars, meter, scale, fill=louder and level != "build",
-                     crash=section.label == "chorus", sparse=plan.bpm < SPARSE_DRUMS_BPM)
+                     crash=section.label == "chorus", sparse=slow)
         parts["drums"] = [(s, 0.1, note, v) for s, note, v in hits]
     return parts
 

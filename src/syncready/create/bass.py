@@ -15,8 +15,9 @@ CENTRE = 40
 STACCATO = 0.85
 
 
-def bass(spans: list[Span], style: str, tonic: int, mode: str) -> list[tuple[float, float, int]]:
-    """The bass notes over ``spans`` in ``style`` (see the module docstring)."""
+def bass(spans: list[Span], style: str, tonic: int, mode: str, *, slow: bool = False) -> list[tuple[float, float, int]]:
+    """The bass notes over ``spans`` in ``style`` (see the module docstring); ``slow`` turns
+    the eighths of ``pulse`` and ``octaves`` into quarters."""
     notes = []
     for k, span in enumerate(spans):
         root, third, fifth = triad(span.degree, tonic, mode)
@@ -24,7 +25,7 @@ def bass(spans: list[Span], style: str, tonic: int, mode: str) -> list[tuple[flo
         if style == "root":
             notes.append((span.start, span.length * STACCATO, low))
             continue
-        step = 0.5 if style in ("pulse", "octaves") else 1.0
+        step = 0.5 if style in ("pulse", "octaves") and not slow else 1.0
         count = max(1, round(span.length / step))
         following = spans[k + 1] if k + 1 < len(spans) else span
         for i in range(count):

@@ -26,6 +26,8 @@ LENGTH_MIN_S, LENGTH_MAX_S = 8.0, 600.0
 MIN_SECTION_BARS = 2
 RING_MIN_S = 2.5
 """Shortest ring-out of the final hit, seconds (the plan's ring lasts this to one bar more)."""
+LEAD_IN_S = 0.05
+"""Silence before the first downbeat, seconds (see :mod:`.plan`)."""
 PITCH_CLASSES = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 MAJOR_NAMES = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 MINOR_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B")
@@ -153,15 +155,16 @@ def _check_fit(length_s: float, bpm: float, meter: int, sections: tuple[str, ...
     """Refuse a length that cannot hold the sections at the tempo, saying what would."""
     bar = bar_s(bpm, meter)
     count = len(sections) if sections else 1
-    need = count * MIN_SECTION_BARS * bar + RING_MIN_S
+    ending = RING_MIN_S + LEAD_IN_S
+    need = count * MIN_SECTION_BARS * bar + ending
     if length_s + 1e-9 >= need:
         return
-    fits = max(0, math.floor((length_s - RING_MIN_S) / (MIN_SECTION_BARS * bar) + 1e-9))
+    fits = max(0, math.floor((length_s - ending) / (MIN_SECTION_BARS * bar) + 1e-9))
     what = f"{count} section{'s' if count > 1 else ''}" if sections else "one section"
     instead = [f"--length {math.ceil(need)} or more"]
     if sections and fits >= 1:
         instead.append(f"at most {fits} section{'s' if fits > 1 else ''} (e.g. --sections {','.join(_shorter(sections, fits))})")
-    fast = count * MIN_SECTION_BARS * meter * 60.0 / max(length_s - RING_MIN_S, 1e-9)
+    fast = count * MIN_SECTION_BARS * meter * 60.0 / max(length_s - ending, 1e-9)
     if fast <= BPM_MAX:
         instead.append(f"--bpm {math.ceil(fast)} or faster")
     raise UsageError(f"{length_s:g} s cannot hold {what} at {bpm:g} BPM: each needs {MIN_SECTION_BARS} bars "

@@ -4,8 +4,9 @@ Conventions: a hit is ``(start, GM drum note, velocity)`` with ``start`` in beat
 of the section. Levels (``drums`` in ``styles/sections.toml``): ``none``, ``light``, ``groove``,
 ``full`` (the genre's patterns in ``styles/genres.toml``) and ``build``: the groove with a snare
 roll through the last bar, eighths then sixteenths, rising in velocity. A section whose next
-section is louder ends on a fill (snare sixteenths on the last beat), a chorus opens with a
-crash. Below a slow tempo the caller asks for ``sparse`` patterns (:func:`thin`). Velocities
+section is louder ends on a light fill (two snare eighths on the last beat), a chorus opens with a
+crash. Below a slow tempo the caller asks for ``sparse`` patterns (:func:`thin`, and cymbals
+between the beats at :data:`OFFBEAT_SPARSE`). Velocities
 are the base velocities of :data:`VELOCITY` scaled by the level ``scale``.
 """
 
@@ -18,6 +19,7 @@ VELOCITY = {"kick": 110, "rim": 80, "snare": 100, "clap": 95, "hat": 70, "open-h
 LEVELS = ("none", "light", "groove", "build", "full")
 METAL = frozenset({"hat", "open-hat", "ride", "crash", "tambourine", "shaker"})
 OFFBEAT = 0.6  # velocity scale of hits between the beats: the pulse stays on the beat
+OFFBEAT_SPARSE = 0.35  # the same for cymbals in sparse (slow) patterns
 
 
 def drums(patterns: dict[str, dict[str, list[float]]], level: str, bars: int, meter: int, scale: float, *,
@@ -34,7 +36,8 @@ def drums(patterns: dict[str, dict[str, list[float]]], level: str, bars: int, me
         roll = level == "build" and last
         cut = meter - 1 if (fill and last) or roll else meter
         for name, beats in bar_pattern.items():
-            hits += [(bar * meter + b, NOTES[name], _velocity(name, scale * (OFFBEAT if b % 1 else 1.0)))
+            weak = OFFBEAT_SPARSE if sparse and name in METAL else OFFBEAT
+            hits += [(bar * meter + b, NOTES[name], _velocity(name, scale * (weak if b % 1 else 1.0)))
                      for b in beats if b < cut]
         if roll:
             hits += [(bar * meter + k / 2, NOTES["snare"], _velocity("snare", scale * (0.5 + 0.5 * k / (2 * meter))))
@@ -42,8 +45,8 @@ def drums(patterns: dict[str, dict[str, list[float]]], level: str, bars: int, me
             hits += [(bar * meter + meter - 1 + k / 4, NOTES["snare"], _velocity("snare", scale * (0.8 + 0.05 * k)))
                      for k in range(4)]
         elif fill and last:
-            hits += [(bar * meter + meter - 1 + k / 4, NOTES["snare"], _velocity("snare", scale * (0.6 + 0.1 * k)))
-                     for k in range(4)]
+            hits += [(bar * meter + meter - 1 + k / 2, NOTES["snare"], _velocity("snare", scale * (0.5 + 0.1 * k)))
+                     for k in range(2)]
     if crash:
         hits.append((0.0, NOTES["crash"], _velocity("crash", scale)))
     return sorted(hits)

@@ -4,7 +4,8 @@ Conventions
 -----------
 - A note is ``(start, length, pitch)``: beats from the start of the section, beats, MIDI pitch.
 - Phrases of :data:`PHRASE_BARS` bars: bars 1-2 are the motif, bar 3 answers it, bar 4 ends
-  the phrase with the rhythm of the fewest onsets. The second phrase repeats the motif and
+  the phrase with a sparser rhythm (density times :data:`CADENCE_DENSITY`; a bar of one long
+  note would stand out from its section like a new one). The second phrase repeats the motif and
   answers it anew; the section then repeats these two phrases (its chord loop repeats too).
 - Rhythms are drawn from the model's one-bar patterns, weighted by count and by closeness to
   the mood's density (``energy``, scaled down by ``bpm / DENSE_BPM`` under :data:`DENSE_BPM`); pitches from the melody model, weighted toward chord tones
@@ -28,6 +29,7 @@ PHRASE_BARS = 4
 HOME = 72
 RANGE_BELOW, RANGE_ABOVE = 8, 10
 LEGATO = 0.9
+CADENCE_DENSITY = 0.6
 DENSE_BPM = 110.0  # below this tempo the rhythms thin out: slow even eighths read as the beat
 
 
@@ -78,7 +80,7 @@ def melody(seed: int, spans: list[Span], bars: int, meter: int, tonic: int, mode
     home = near(tonic, HOME + int(style["register"]))
     density = style["energy"] * min(1.0, bpm / DENSE_BPM)
     motif = [_rhythm(rng, patterns, density, meter) for _ in range(3)]
-    cadence = min(patterns, key=lambda p: (p.count("x"), -patterns[p], p))
+    cadence = _rhythm(rng, patterns, density * CADENCE_DENSITY, meter)
     bar_rhythms = [motif[0], motif[1], motif[2], cadence]
     cycle = 2 * PHRASE_BARS
     cycle_notes: dict[int, list[tuple[float, float, int]]] = {}

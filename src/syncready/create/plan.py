@@ -4,8 +4,10 @@ Plan rules
 ----------
 - The tempo is the one a MIDI file can store (whole microseconds per beat, :func:`exact_bpm`);
   a bar lasts ``meter * 60 / bpm`` seconds.
-- The music is ``N = floor((length - RING_MIN_S) / bar)`` whole bars; the final hit falls on
-  the downbeat after them, at ``N * bar`` seconds, and rings out for the rest, between
+- The first downbeat comes after :data:`~.brief.LEAD_IN_S` of silence (a downbeat on the
+  file's very first sample has no onset before it to be heard by; the profile allows 100 ms).
+- The music is ``N = floor((length - RING_MIN_S - LEAD_IN_S) / bar)`` whole bars; the final hit
+  falls on the downbeat after them, at ``LEAD_IN_S + N * bar`` seconds, and rings out for the rest, between
   :data:`~.brief.RING_MIN_S` and one bar more, to exactly ``length`` seconds. The file has
   ``round(length * rate)`` frames.
 - Without ``--sections`` the form is drawn (seeded) from :data:`FORMS`, richest first, among
@@ -14,9 +16,10 @@ Plan rules
   verse-build-chorus block so that sections stay under :data:`FORM_MAX_BARS` bars on average.
   Forms of four sections or more open with an intro, rise through a build before the chorus and
   close with an outro and the final hit.
-- The bars are shared among the sections by their ``weight`` (``styles/sections.toml``), in
-  whole phrases (4 bars) when each section can have one, else in pairs of bars, never fewer
-  than :data:`~.brief.MIN_SECTION_BARS`; bars left over go to the outro (or the last section).
+- The bars are shared among the sections by their ``weight`` (``styles/sections.toml``),
+  rounded to whole phrases (4 bars) when each section can have one, else to pairs of bars, never
+  fewer than :data:`~.brief.MIN_SECTION_BARS`; the bars left over go to the outro (or the last
+  section), so that every boundary before it stays on the phrase grid.
 - Every label gets its own material seed (``material_seeds``): repeated sections share their
   label's material, and ``--regenerate LABEL`` changes that seed alone.
 """
@@ -29,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from . import styles
-from .brief import MIN_SECTION_BARS, RING_MIN_S, Brief
+from .brief import LEAD_IN_S, MIN_SECTION_BARS, RING_MIN_S, Brief
 
 FORMS = (
     ("intro", "verse", "build", "chorus", "verse", "build", "chorus", "bridge", "chorus", "outro"),
@@ -78,6 +81,7 @@ class Plan:
     ring_s: float
     sections: list[Section]
     material_seeds: dict[str, int] = field(default_factory=dict)
+    lead_in_s: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -114,16 +118,19 @@ def _share(total: int, labels: tuple[str, ...]) -> list[int]:
     weights = np.array([table[s]["weight"] for s in labels], float)
     ideal = total * weights / weights.sum()
     unit = max((u for u in (4, 2, 1) if total >= max(u, MIN_SECTION_BARS) * len(labels)), default=1)
-    bars = [max(MIN_SECTION_BARS, int(i // unit) * unit) for i in ideal]
-    while sum(bars) > total:  # minima pushed it over: take from the longest
-        longest = int(np.argmax(bars))
-        bars[longest] -= min(unit, bars[longest] - MIN_SECTION_BARS) or 1
+    floor = max(unit, MIN_SECTION_BARS)
+    bars = [max(floor, int(round(i / unit)) * unit) for i in ideal]
+    while sum(bars) > total:  # take a unit from the section furthest over its share
+        over = max((k for k in range(len(bars)) if bars[k] - unit >= floor), key=lambda k: bars[k] - ideal[k], default=None)
+        if over is None:
+            over = int(np.argmax(bars))
+            bars[over] -= 1
+        else:
+            bars[over] -= unit
     while total - sum(bars) >= unit:
-        short = int(np.argmax(ideal - np.array(bars)))
-        bars[short] += unit
-    rest = total - sum(bars)
+        bars[int(np.argmax(ideal - np.array(bars)))] += unit
     last = labels.index("outro") if "outro" in labels else len(labels) - 1
-    bars[last] += rest
+    bars[last] += total - sum(bars)
     return bars
 
 
@@ -133,16 +140,18 @@ def make_plan(brief: Brief, material_seeds: dict[str, int] | None = None) -> Pla
     meter = int(genre["meter"])
     bpm = exact_bpm(brief.bpm)
     bar = meter * 60.0 / bpm
-    total = math.floor((brief.length_s - RING_MIN_S) / bar + 1e-9)
+    total = math.floor((brief.length_s - RING_MIN_S - LEAD_IN_S) / bar + 1e-9)
     rng = np.random.default_rng([brief.seed, 1])
     labels = brief.sections or _form(total, rng)
     counts = _share(total, tuple(labels))
     sections, start, seen = [], 0, {}
     for label, bars in zip(labels, counts):
         seen[label] = seen.get(label, -1) + 1
-        sections.append(Section(label, seen[label], start, bars, round(start * bar, 6), round((start + bars) * bar, 6)))
+        sections.append(Section(label, seen[label], start, bars, round(LEAD_IN_S + start * bar, 6),
+                                round(LEAD_IN_S + (start + bars) * bar, 6)))
         start += bars
     seeds = {label: int(np.random.default_rng([brief.seed, 2, *label.encode()]).integers(2**31)) for label in seen}
     seeds.update({k: v for k, v in (material_seeds or {}).items() if k in seeds})
-    hit = total * bar
-    return Plan(bpm, meter, bar, brief.length_s, total, round(hit, 6), round(brief.length_s - hit, 6), sections, seeds)
+    hit = LEAD_IN_S + total * bar
+    return Plan(bpm, meter, bar, brief.length_s, total, round(hit, 6), round(brief.length_s - hit, 6), sections, seeds,
+                LEAD_IN_S)
