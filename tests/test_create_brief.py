@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from syncready.cli import app
-from syncready.create.brief import RING_MIN_S, make_brief, parse_key
+from syncready.create.brief import LEAD_IN_S, RING_MIN_S, make_brief, parse_key
 from syncready.create.plan import make_plan
 
 runner = CliRunner()
@@ -64,8 +64,10 @@ def test_plan_lands_on_the_length(length, bpm):
     assert sum(s.bars for s in plan.sections) == plan.bars
     assert math.isclose(plan.final_hit_s + plan.ring_s, length, abs_tol=1e-5)
     assert RING_MIN_S <= plan.ring_s < RING_MIN_S + plan.bar_s + 1e-6
-    assert plan.sections[0].start_s == 0 and math.isclose(plan.sections[-1].end_s, plan.final_hit_s, abs_tol=1e-5)
+    assert plan.sections[0].start_s == LEAD_IN_S and math.isclose(plan.sections[-1].end_s, plan.final_hit_s, abs_tol=1e-5)
     assert all(s.bars >= 2 for s in plan.sections)
+    if plan.bars >= 4 * len(plan.sections):  # boundaries on the 4-bar grid, the rest in the last section
+        assert all(s.bars % 4 == 0 for s in plan.sections[:-1])
     if len(plan.sections) >= 4:
         assert plan.sections[0].label == "intro" and "build" in [s.label for s in plan.sections]
 
