@@ -90,22 +90,19 @@ def from_stems(build: _Build, source: Path, folder: Path, scratch: Path) -> None
                                 only=[v.name for v in chosen if v.name != "full"])  # the Main stands for full
     build.notes.extend(made.notes + [f"{name}: skipped, {why}" for name, why in skipped.items()])
     versions = made.versions
-    distinct: dict[tuple[Path, float], Audio] = {}  # (stem file, gain dB) -> its quantised samples
-    kept: dict[str, list[tuple[Path, float]]] = {}
-    for v in versions:
-        parts = version_stems(v.name, stem_set, lined)
-        for path, gain_db, x in parts:
-            if (path, gain_db) not in distinct:
-                distinct[path, gain_db] = Audio(quantised(x, depth), rate)
-        kept[v.name] = [(path, gain_db) for path, gain_db, _ in parts]
-        _null(v.name, sum(x for _, _, x in parts), [distinct[k].samples for k in kept[v.name]], profile)
+    parts = {v.name: version_stems(v.name, stem_set, lined) for v in versions}
+    wanted = {(path, gain_db): x for kept_parts in parts.values() for path, gain_db, x in kept_parts}
+    distinct = dict(zip(wanted, each(lambda x: Audio(quantised(x, depth), rate), wanted.values())))
+    kept = {name: [(path, gain_db) for path, gain_db, _ in kept_parts] for name, kept_parts in parts.items()}
+    gain = np.float32(10.0 ** (made.gain_db / 20.0))
+    matches = dict(zip(parts, each(lambda name: _null(name, parts[name], [distinct[k].samples for k in kept[name]],
+                                                      audios[name].samples, gain, profile), parts)))
     scratch.mkdir(parents=True, exist_ok=True)
     jobs = [(audios[v.name], scratch / f"version-{v.name}.wav", (v.integrated_lufs, v.meter_true_peak_dbtp))
             for v in versions]
     jobs += [(sound, scratch / f"stem-{i}.wav", None) for i, sound in enumerate(distinct.values())]
     files = each(lambda job: _write(job[0], job[1], depth, job[2]), jobs)
     stem_files_by_key = dict(zip(distinct, files[len(versions):]))
-    gain = np.float32(10.0 ** (made.gain_db / 20.0))
     for v, written in zip(versions, files):
         target = build.place(written.path, v.name, "version", measured=written.measured, sha256=written.sha256,
                              method=STEMS_METHOD)
@@ -121,19 +118,25 @@ def from_stems(build: _Build, source: Path, folder: Path, scratch: Path) -> None
                 shutil.copyfile(stem.path, target_stem)
             build.add(target_stem, "stem", build.naming.version(v.name), ["contract", "null"], measured=stem.measured,
                       sha256=stem.sha256)
-        folder_sum = sum(distinct[k].samples for k in kept[v.name]) * gain
         build.notes.append(f"{stems_dir.name}: {len(kept[v.name])} stems, unmastered; raised by the shared "
-                           f"{made.gain_db:+.2f} dB they match {target.name} to "
-                           f"{residual_db(audios[v.name].samples - folder_sum, audios[v.name].samples):.1f} dB "
+                           f"{made.gain_db:+.2f} dB they match {target.name} to {matches[v.name]:.1f} dB "
                            "(the rest is the limiter)")
 
 
-def _null(name: str, mix: np.ndarray, stems: list[np.ndarray], profile) -> None:
-    """Hold the written stems of version ``name`` to its mix: the null test of the folder."""
-    null_db = residual_db(mix - sum(stems), mix)
+def _null(name: str, parts: list[tuple[Path, float, np.ndarray]], written: list[np.ndarray], version: np.ndarray,
+          gain: np.float32, profile) -> float:
+    """Hold the written stems of version ``name`` to its mix (the sum of its ``parts`` as
+    :func:`~syncready.stems.versions.version_stems` gives them): the null test of its stems
+    folder. Returns how close they come to the delivered ``version`` raised by the shared
+    ``gain`` (linear), dB re the version."""
+    mix = sum(x for _, _, x in parts)
+    total = sum(written)
+    null_db = residual_db(mix - total, mix)
     if null_db > profile.stems.null_max_db:
         raise ContractError(f"the stems of the {name} version null against it only to {null_db:.1f} dB "
                             f"(needs {profile.stems.null_max_db:g} dB): the written stems do not add up to it")
+    total *= gain
+    return residual_db(version - total, version)
 
 
 def dsp_instrumental(build: _Build, source: Path, scratch: Path) -> None:

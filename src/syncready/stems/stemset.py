@@ -32,6 +32,7 @@ from ..analysis import analyze
 from ..audio import Audio
 from ..errors import UsageError
 from ..outputs import same_file
+from ..workers import each
 from .roles import assign
 
 AUDIO_SUFFIXES = frozenset({".wav", ".wave", ".flac", ".aif", ".aiff", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac"})
@@ -139,8 +140,8 @@ def load_set(mix_path: str | Path, stem_paths: list[str | Path], mapping: dict[s
     if len({p.resolve() for p in paths}) != len(paths):
         raise UsageError("the same stem file is given twice")
     roles = assign(paths, mapping)
-    mix = audio.load(mix_path)
-    return StemSet(Path(mix_path), mix, [Stem(p, roles[p], audio.load(p)) for p in paths])
+    mix, *sounds = each(audio.load, [mix_path, *paths])  # decoding releases the GIL: read them side by side
+    return StemSet(Path(mix_path), mix, [Stem(p, roles[p], sound) for p, sound in zip(paths, sounds)])
 
 
 def conform(sound: Audio, like: Audio) -> np.ndarray:
@@ -211,9 +212,13 @@ def align(stem_set: StemSet, sample_rate: int, *, find_offsets: bool = True) -> 
     raw_null = residual_db(mix.samples - sum(fit(c, mix.frames) for c in conformed), mix.samples)
     placements = place_all(conformed, mix) if find_offsets else [Placement(0, 0.0) for _ in conformed]
     frames = round(mix.frames * sample_rate / mix.sample_rate)
-    stems = [fit(audio.resample(Audio(fit(c, mix.frames, p.offset), mix.sample_rate), sample_rate).samples, frames)
-             for c, p in zip(conformed, placements)]
-    return Aligned(stems, placements, sample_rate, frames, raw_null)
+
+    def deliver(i: int) -> np.ndarray:
+        moved = fit(conformed[i], mix.frames, placements[i].offset)
+        at_rate = audio.resample(Audio(moved, mix.sample_rate), sample_rate).samples
+        return at_rate if at_rate.shape[1] == frames else fit(at_rate, frames)
+
+    return Aligned(each(deliver, range(len(conformed))), placements, sample_rate, frames, raw_null)
 
 
 def _refine(a: np.ndarray, b: np.ndarray, centre: int, radius: int, rate: int) -> int:
