@@ -141,3 +141,10 @@ def test_split_instrumental_is_a_labelled_dsp_version(tmp_path):
     # the vocals are taken out, so it is quieter than the mix it was separated from, under the same gain
     assert version["loudness"]["integrated_lufs"] < PROFILE.loudness.integrated_lufs
     assert manifest.verify(tmp_path / "out", PROFILE) == []
+
+
+def test_a_rerun_with_stems_is_identical(song, delivered):
+    mix, stems = song
+    out, doc = delivered
+    again = package(mix, out, PROFILE, stems=stems, naming=load(out.parent / "library.toml"), overwrite=True)
+    assert again.manifest["files"] == doc["files"] and again.manifest["notes"] == doc["notes"]
