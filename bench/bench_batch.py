@@ -8,9 +8,11 @@ of 2 CPUs. The process rates include starting the workers (spawn); the issue's g
 >= 3,000 three-minute tracks per hour per core pair.
 
 Ray's overhead is given in two parts: starting the local instance (once per batch, timed
-alone), and per track: (Ray batch seconds - process batch seconds at 2 jobs) / tracks, where
-the Ray batch runs on the instance already started (its workers start inside it, as the
-process pool's do inside its figure).
+alone; the Ray batch then runs on it), and per track: the steady time per track of Ray minus
+that of the process engine at 2 jobs. The steady time per track is the time from the first
+finished track to the last over the tracks finished in it, so it leaves out the start of the
+workers (spawned processes importing syncready; Ray workers importing it on their first task),
+which is "first" (seconds to the first finished track) instead.
 """
 
 from __future__ import annotations
@@ -41,12 +43,17 @@ def main() -> None:
             write_song(folder / f"track{k:03d}.wav", 180, seed=1000 + k)
         from syncready.batch import run
 
-        def batch(label: str, **options):
+        def batch(label: str, **options) -> float:
+            """Run one batch, print its figures; its steady seconds per track."""
             os.environ["SYNCREADY_CACHE"] = str(Path(tmp) / f"cache-{label}")  # passed to every worker
-            r = run(folder, Path(tmp) / f"results-{label}", catalog=False, **options)
+            finished = []
+            start = time.perf_counter()
+            r = run(folder, Path(tmp) / f"results-{label}", catalog=False, progress=lambda *_: finished.append(time.perf_counter()), **options)
+            steady = (finished[-1] - finished[0]) / max(len(finished) - 1, 1)
             print(f"  {label:<16} {r.seconds:6.1f} s, {r.rate_per_hour:7.0f} tracks/hour "
-                  f"({r.seconds / args.tracks:.2f} s per track), failed {len(r.failed)}")
-            return r
+                  f"({r.seconds / args.tracks:.2f} s per track; first {finished[0] - start:.1f} s, steady {steady:.2f} s per track), "
+                  f"failed {len(r.failed)}")
+            return steady
 
         print(f"{args.tracks} distinct 3-min 44.1 kHz stereo tracks, check against sync-library, cores: {os.cpu_count()}")
         batch("process jobs=1", jobs=1)
@@ -65,10 +72,9 @@ def main() -> None:
             on_ray = batch(f"ray cpus={CORES}", engine="ray", jobs=CORES)
         finally:
             ray.shutdown()
-        per_track = (on_ray.seconds - process.seconds) / args.tracks
-        print(f"  ray overhead: start-up of the local instance {start_s:.1f} s (once per batch, not in the rate above); "
-              f"per track {per_track:+.2f} s vs the process engine ({100 * per_track / (process.seconds / args.tracks):+.0f} %); "
-              f"with start-up {3600 * args.tracks / (on_ray.seconds + start_s):.0f} tracks/hour")
+        per_track = on_ray - process
+        print(f"  ray overhead: start-up of the local instance {start_s:.1f} s (once per batch, not in the ray line); "
+              f"steady per track {per_track:+.2f} s vs the process engine ({100 * per_track / process:+.0f} %)")
 
 
 if __name__ == "__main__":

@@ -74,6 +74,18 @@ def test_a_worker_that_dies_fails_its_item_only():
     assert outcome.item == 3 and outcome.value is None and "worker process failed" in outcome.error
 
 
+def test_worker_processes_share_the_cores_between_their_blas_threads(monkeypatch):
+    import os
+
+    from syncready.engines import ProcessEngine
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")  # the user's own setting is kept
+    seen = [o.value for o in ProcessEngine(jobs=2).run(os.getenv, ["OMP_NUM_THREADS", "MKL_NUM_THREADS"])]
+    assert sorted(seen) == sorted([str(max(1, os.cpu_count() // 2)), "3"])
+    assert "OMP_NUM_THREADS" not in os.environ  # the driver's own environment is as it was
+
+
 def test_batch_refuses_an_empty_folder_and_a_bad_profile(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(UsageError):

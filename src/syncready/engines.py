@@ -22,6 +22,7 @@ Conventions
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -37,6 +38,8 @@ ENGINES = ("process", "ray")
 RAY_MISSING = "the Ray engine needs Ray: pip install 'syncready[ray]'"
 CONNECT_TIMEOUT_S = 5.0  # how long to wait for a Ray head to accept a connection
 LOCAL_OBJECT_STORE_BYTES = 128 * 2**20  # results are small JSON documents; keep shared memory modest
+# The thread pools of numpy/scipy's BLAS (OpenMP, OpenBLAS, MKL), sized by these at import.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 T = TypeVar("T")
 
@@ -52,7 +55,12 @@ class Finished(Generic[T]):
 
 class ProcessEngine:
     """Items run in ``spawn``-started worker processes of this machine (numba's threads and
-    forked processes do not mix); each process runs one item at a time to completion."""
+    forked processes do not mix); each process runs one item at a time to completion.
+
+    Each process's numeric libraries get ``cores // processes`` threads (at least one), as Ray
+    does for its one-CPU tasks: a BLAS pool per process as wide as the machine makes the
+    processes fight for the cores (a variable the user set is left as it is).
+    """
 
     name = "process"
 
@@ -66,7 +74,8 @@ class ProcessEngine:
         workers = max(1, min(self.jobs or os.cpu_count() or 1, len(items)))
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
         try:
-            futures: dict[Future, T] = {pool.submit(function, item): item for item in items}
+            with _child_threads(max(1, (os.cpu_count() or 1) // workers)):  # the pool starts its processes on submit
+                futures: dict[Future, T] = {pool.submit(function, item): item for item in items}
             for future in as_completed(futures):
                 try:
                     yield Finished(futures[future], future.result())
@@ -169,6 +178,18 @@ def make(engine: str, *, jobs: int | None = None, address: str | None = None) ->
     if engine == "ray":
         return RayEngine(jobs, address)
     raise UsageError(f"unknown engine {engine!r}; engines are {', '.join(ENGINES)}")
+
+
+@contextlib.contextmanager
+def _child_threads(count: int) -> Iterator[None]:
+    """Within the block, processes started from here size their BLAS thread pools to ``count``."""
+    added = [name for name in THREAD_VARIABLES if name not in os.environ]
+    os.environ.update({name: str(count) for name in added})
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
 
 
 def _check_reachable(address: str) -> None:
