@@ -48,7 +48,8 @@ def main() -> None:
             os.environ["SYNCREADY_CACHE"] = str(Path(tmp) / f"cache-{label}")  # passed to every worker
             finished = []
             start = time.perf_counter()
-            r = run(folder, Path(tmp) / f"results-{label}", catalog=False, progress=lambda *_: finished.append(time.perf_counter()), **options)
+            r = run(folder, Path(tmp) / f"results-{label}", catalog=False,
+                    progress=lambda *_: finished.append(time.perf_counter()), **options)
             steady = (finished[-1] - finished[0]) / max(len(finished) - 1, 1)
             print(f"  {label:<16} {r.seconds:6.1f} s, {r.rate_per_hour:7.0f} tracks/hour "
                   f"({r.seconds / args.tracks:.2f} s per track; first {finished[0] - start:.1f} s, steady {steady:.2f} s per track), "

@@ -74,7 +74,8 @@ class ProcessEngine:
         workers = max(1, min(self.jobs or os.cpu_count() or 1, len(items)))
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
         try:
-            with _child_threads(max(1, (os.cpu_count() or 1) // workers)):  # the pool starts its processes on submit
+            # CPython's pool starts a process per submit until it has them all: inside the block
+            with _child_threads(max(1, (os.cpu_count() or 1) // workers)):
                 futures: dict[Future, T] = {pool.submit(function, item): item for item in items}
             for future in as_completed(futures):
                 try:
@@ -92,7 +93,8 @@ class RayEngine:
     ends); ``"auto"`` joins the cluster running on this machine, ``HOST:PORT`` (or
     ``ray://HOST:PORT`` for Ray Client) joins that one (the driver disconnects at the end; the
     cluster stays). When Ray is already initialised in this process (a test, a notebook), that
-    session is used and left running (``address`` is still checked). Ray's own log lines stay off the terminal.
+    session is used and left running (``address`` is still checked). Ray's own log lines stay
+    off the terminal.
 
     Raises
     ------
