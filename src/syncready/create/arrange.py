@@ -36,10 +36,10 @@ VELOCITY_BASE, VELOCITY_RANGE = 62, 40
 RING_HOLD = 0.6
 CHORD_CENTRE, PAD_CENTRE = 62, 55
 ACCENT_DOWNBEAT, ACCENT_BEAT, ACCENT_OFFBEAT = 12, 4, -16
-SLOW_BPM = 96.0
+SLOW_BPM = 112.0
 """Below this tempo the parts move in quarters, not eighths: arpeggios, off-beat chords (on the
-beats instead), pulsing bass, and the drums keep one off-beat hit per bar at most. Slow even
-eighths make the pulse read at twice the tempo."""
+beats instead), pulsing bass, and the drums drop their off-beat hits below the cymbals. Slow
+even eighths make the pulse read at twice the tempo."""
 
 
 def band(brief: Brief) -> dict[str, dict]:

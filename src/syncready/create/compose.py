@@ -142,8 +142,9 @@ def confirm(plan: Plan, brief: Brief, music) -> dict:
         intervals = lambda b: np.array([[a, z] for a, z in zip([0.0, *b], [*b, plan.length_s])])  # noqa: E731
         precision, recall, f = mir_eval.segment.detection(intervals(list(planned)), intervals(measured),
                                                           window=BOUNDARY_WINDOW_S, trim=True)
-    else:
-        precision = recall = f = float(len(planned) == len(measured))
+    else:  # nothing planned: nothing to miss; nothing measured: nothing wrong
+        recall, precision = float(not len(planned)), float(not measured)
+        f = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     tempo = music.tempo_bpm
     return {
         "tempo": {"planned_bpm": round(plan.bpm, 3), "measured_bpm": None if tempo is None else round(tempo, 3),

@@ -53,12 +53,10 @@ def drums(patterns: dict[str, dict[str, list[float]]], level: str, bars: int, me
 
 
 def thin(pattern: dict[str, list[float]]) -> dict[str, list[float]]:
-    """The pattern with at most one off-beat hit of the drums that sound below the cymbals
-    (:data:`METAL` are kept): the latest. At slow tempi even off-beat kicks and toms make the
-    pulse read at twice the tempo."""
-    offbeats = sorted((b, name) for name, beats in pattern.items() if name not in METAL for b in beats if b % 1)
-    keep = offbeats[-1:] if offbeats else []
-    return {name: [b for b in beats if name in METAL or b % 1 == 0 or (b, name) in keep] for name, beats in pattern.items()}
+    """The pattern without the off-beat hits of the drums that sound below the cymbals
+    (:data:`METAL` are kept): at slow tempi off-beat kicks, snares and toms make the pulse
+    read at twice the tempo."""
+    return {name: [b for b in beats if name in METAL or b % 1 == 0] for name, beats in pattern.items()}
 
 
 def _velocity(name: str, scale: float) -> int:

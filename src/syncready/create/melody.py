@@ -8,7 +8,8 @@ Conventions
   note would stand out from its section like a new one). The second phrase repeats the motif and
   answers it anew; the section then repeats these two phrases (its chord loop repeats too).
 - Rhythms are drawn from the model's one-bar patterns, weighted by count and by closeness to
-  the mood's density (``energy``, scaled down by ``bpm / DENSE_BPM`` under :data:`DENSE_BPM`); pitches from the melody model, weighted toward chord tones
+  the mood's density (``energy``, scaled down by ``bpm / DENSE_BPM`` under :data:`DENSE_BPM`,
+  where only rhythms with at most one note between the beats are used); pitches from the melody model, weighted toward chord tones
   on strong beats (the downbeat, mid-bar, a chord change), toward steps (``step_bias``) and kept
   within :data:`RANGE_BELOW` / :data:`RANGE_ABOVE` semitones of the home tonic (the tonic near
   MIDI 72 moved by the mood's ``register``). A note is left out with the mood's ``melody_rest``.
@@ -30,12 +31,14 @@ HOME = 72
 RANGE_BELOW, RANGE_ABOVE = 8, 10
 LEGATO = 0.9
 CADENCE_DENSITY = 0.6
-DENSE_BPM = 110.0  # below this tempo the rhythms thin out: slow even eighths read as the beat
+DENSE_BPM = 112.0  # below this tempo the rhythms thin out: slow even eighths read as the beat
 
 
-def _rhythm(rng: np.random.Generator, patterns: dict[str, int], density: float, meter: int) -> str:
+def _rhythm(rng: np.random.Generator, patterns: dict[str, int], density: float, meter: int, slow: bool) -> str:
     target = 1 + density * (2 * meter - 2) * 0.6
     names = sorted(patterns)
+    if slow:  # at most one note between the beats
+        names = [p for p in names if p[1::2].count("x") <= 1] or names
     weights = np.array([patterns[p] * math.exp(-abs(p.count("x") - target)) for p in names], float)
     return names[int(rng.choice(len(names), p=weights / weights.sum()))]
 
@@ -79,8 +82,9 @@ def melody(seed: int, spans: list[Span], bars: int, meter: int, tonic: int, mode
     model, patterns = models.melody(mode), models.rhythms(meter)
     home = near(tonic, HOME + int(style["register"]))
     density = style["energy"] * min(1.0, bpm / DENSE_BPM)
-    motif = [_rhythm(rng, patterns, density, meter) for _ in range(3)]
-    cadence = _rhythm(rng, patterns, density * CADENCE_DENSITY, meter)
+    slow = bpm < DENSE_BPM
+    motif = [_rhythm(rng, patterns, density, meter, slow) for _ in range(3)]
+    cadence = _rhythm(rng, patterns, density * CADENCE_DENSITY, meter, slow)
     bar_rhythms = [motif[0], motif[1], motif[2], cadence]
     cycle = 2 * PHRASE_BARS
     cycle_notes: dict[int, list[tuple[float, float, int]]] = {}

@@ -105,7 +105,8 @@ def _form(bars: int, rng: np.random.Generator) -> tuple[str, ...]:
                and bars / len(f) >= FORM_MIN_BARS]
     if not fitting:
         return next(f for f in reversed(FORMS) if bars >= MIN_SECTION_BARS * len(f))
-    form = fitting[int(rng.integers(min(2, len(fitting))))]
+    richest = [f for f in fitting[:2] if len(f) > 1] or fitting[:1]  # one section only when nothing else fits
+    form = richest[int(rng.integers(len(richest)))]
     while bars / len(form) > FORM_MAX_BARS:
         cut = len(form) - 1 if form[-1] == "outro" else len(form)
         form = form[:cut] + REPEAT_BLOCK + form[cut:]
