@@ -20,6 +20,7 @@ from syncready.analysis.truepeak import true_peak
 from syncready.checks import profile as profiles
 from syncready.errors import UsageError
 from syncready.jsonable import to_jsonable
+from syncready.produce.files import quantised
 from syncready.produce.master import master_audio
 from syncready.stems import dialogue
 from syncready.stems.versions import UNDERSCORE_DRUMS_DB, VERSIONS, mix_versions, render_versions, select
@@ -244,3 +245,23 @@ def test_mix_versions_in_memory(song):
     assert list(audio) == ["bass_drums"] and result.versions[0].path is None
     assert audio["bass_drums"].frames == DELIVERY_FRAMES
     assert [p.offset_ms for p in result.stems if p.role == "drums"] == [pytest.approx(1000 * LATE_S, abs=0.03)]
+
+
+@pytest.mark.parametrize(("bit_depth", "suffix"), [(24, ".wav"), (16, ".wav"), (24, ".flac")])
+def test_quantised_samples_are_exactly_what_the_file_holds(tmp_path, bit_depth, suffix):
+    rng = np.random.default_rng(5)
+    x = np.clip(rng.standard_normal((2, 48000)) * 0.3, -0.9, 0.9).astype(np.float32)
+    x[0, :10] = 1.5  # over full scale: clipped to the code range
+    q = quantised(x, bit_depth)
+    assert np.abs(q - x)[:, 10:].max() <= 1.5 * 2.0 ** (1 - bit_depth) and q[0, :10].max() < 1.0  # dither + rounding
+    audio_io.save(audio_io.Audio(q, 48000), tmp_path / f"q{suffix}", bit_depth=bit_depth)
+    assert np.array_equal(audio_io.load(tmp_path / f"q{suffix}").samples, q)
+
+
+def test_a_rendered_version_is_the_judged_samples(song, tmp_path):
+    _, mix, stems, _ = song
+    judged, result = mix_versions(load_set(mix, stems), PROFILE, only=["acappella"], bit_depth=PROFILE.delivery.bit_depth)
+    (written,) = render_versions(mix, stems, tmp_path, PROFILE, only=["acappella"]).versions
+    assert np.array_equal(audio_io.load(written.path).samples, judged["acappella"].samples)
+    assert written.true_peak_dbtp == result.versions[0].true_peak_dbtp
+    assert written.meter_true_peak_dbtp >= written.true_peak_dbtp - 0.05

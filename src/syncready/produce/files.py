@@ -54,8 +54,9 @@ def write_unchanged(path: str | Path, sound: Audio, out: str | Path, *, overwrit
 def quantised(samples: np.ndarray, bit_depth: int) -> np.ndarray:
     """``samples`` as a ``bit_depth``-bit file holds them: float32, full scale +-1.
 
-    16 and 24: TPDF-dithered and rounded to the PCM grid, clipped to the code range (as
-    :func:`syncready.audio.save` quantises, from the same fixed seed); 32: float32 unchanged.
+    16 and 24: TPDF-dithered and rounded to the PCM grid, clipped to the code range, by
+    :func:`syncready.audio.save`'s own quantiser from its fixed seed (so the same samples give the
+    same result); 32: float32 unchanged.
     :func:`syncready.audio.save` writes samples already on the grid without touching them,
     and reading such a file gives them back bit for bit, so measuring the result of this
     function *is* measuring the written file, without reading it again.

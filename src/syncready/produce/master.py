@@ -19,9 +19,10 @@ What happens, in order
    :data:`MARGIN_DB` under the ceiling and drops by any 8x overshoot (gain modulation makes
    inter-sample peaks of its own). A profile without a loudness target keeps the gain at
    0 dB and only limits what is above the ceiling.
-5. :func:`master` writes the profile's rate and bit depth (TPDF dither), reads the file back
-   and measures it; an output that misses the target or the ceiling is deleted and
-   :class:`ContractError` raised.
+5. :func:`master` quantises to the profile's bit depth (TPDF dither) in memory, measures
+   exactly those samples and writes them (samples on the grid are written unchanged and read
+   back bit for bit, so the file is not decoded again); an output that misses the target or the
+   ceiling is deleted and :class:`ContractError` raised.
 
 Damage limits: the target is refused (:class:`TargetUnreachable`, nothing written) when
 reaching it needs a peak gain reduction above ``max_gain_reduction_db`` (default
@@ -56,7 +57,7 @@ from ..checks.profile import Profile
 from ..errors import BadInputError, ContractError, UsageError
 from ..outputs import guard
 from ..workers import per_channel
-from .files import copy_file
+from .files import copy_file, quantised
 from .limiter import GlueSettings, Limiter, LimiterSettings, glue as glue_compress, reduction_db
 
 __all__ = [
@@ -508,7 +509,7 @@ def master(
     Returns
     -------
     MasterResult
-        The output measures are those of the written file, read back.
+        The output measures are those of the written file's samples.
 
     Raises
     ------
@@ -531,11 +532,13 @@ def master(
                                     max_gain_reduction_db=max_gain_reduction_db)
     if not result.changed and _as_delivered(track.source, profile):
         copy_file(path, out, overwrite=overwrite)
+        written = track.samples  # the copied bytes decode to the samples just read
     else:
-        audio_io.save(mastered, out, bit_depth=profile.delivery.bit_depth, protect=[path], overwrite=overwrite)
+        written = quantised(mastered.samples, profile.delivery.bit_depth)  # exactly what the file will hold
+        audio_io.save(Audio(written, mastered.sample_rate, mastered.source), out, bit_depth=profile.delivery.bit_depth,
+                      protect=[path], overwrite=overwrite)
         result = dataclasses.replace(result, changed=True)
-    written = audio_io.load(out)
-    level = _level(written.samples, written.sample_rate)
+    level = _level(written, profile.delivery.sample_rate)
     broken = _broken(level, profile)
     if broken:
         out.unlink(missing_ok=True)
