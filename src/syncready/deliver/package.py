@@ -83,7 +83,7 @@ class PackageResult:
 @dataclass
 class _Build:
     """The delivery under construction: its temp root, how files are named, the manifest
-    entries so far (measures shared by files with one content), notes and stage times."""
+    entries so far, notes and stage times."""
 
     root: Path
     profile: Profile
