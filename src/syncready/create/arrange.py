@@ -55,10 +55,11 @@ def accent(beat: float, meter: int) -> int:
     return ACCENT_DOWNBEAT if beat % meter == 0 else ACCENT_BEAT if beat % 1 == 0 else ACCENT_OFFBEAT
 
 
-def _chord_notes(span: Span, style: str, tonic: int, mode: str, meter: int, slow: bool) -> list[tuple[float, float, list[int], int]]:
-    """(start, length, pitches, accent) of the chord instrument over one span in ``style``
-    (in quarters when ``slow``, see :data:`SLOW_BPM`)."""
-    pitches = voicing(triad(span.degree, tonic, mode), CHORD_CENTRE)
+def _chord_notes(span: Span, style: str, tonic: int, mode: str, meter: int, slow: bool,
+                 centre: int) -> list[tuple[float, float, list[int], int]]:
+    """(start, length, pitches, accent) of the chord instrument over one span in ``style``,
+    voiced around ``centre`` (in quarters when ``slow``, see :data:`SLOW_BPM`)."""
+    pitches = voicing(triad(span.degree, tonic, mode), centre)
     end = span.start + span.length
     if style == "offbeat" and slow:
         style = "pulse"
@@ -69,8 +70,8 @@ def _chord_notes(span: Span, style: str, tonic: int, mode: str, meter: int, slow
         step = 1.0 if slow else 0.5
         return [(float(t), 0.9 * step, [order[i % len(order)]], accent(t, meter))
                 for i, t in enumerate(np.arange(span.start, end - 1e-9, step))]
-    elif style == "offbeat":
-        times, length = np.arange(span.start + 0.5, end - 1e-9, 1.0), 0.4
+    elif style == "offbeat":  # the "and"s, and the downbeat, so the off-beats are heard as off-beats
+        times, length = np.concatenate(([span.start], np.arange(span.start + 0.5, end - 1e-9, 1.0))), 0.4
     else:  # pulse
         times, length = np.arange(span.start, end - 1e-9, 1.0), 0.9
     return [(float(t), length, pitches, accent(t, meter)) for t in times]
@@ -97,7 +98,8 @@ def section_parts(brief: Brief, plan: Plan, index: int) -> dict[str, list[tuple[
     parts: dict[str, list] = {role: [] for role in players}
     if "chords" in players:
         for span in chords:
-            for start, length, pitches, stress in _chord_notes(span, genre["chord_style"], tonic, mode, meter, slow):
+            for start, length, pitches, stress in _chord_notes(span, genre["chord_style"], tonic, mode, meter, slow,
+                                                               CHORD_CENTRE + rules["register"]):
                 parts["chords"] += [(start, length, p, velocity - 12 + stress) for p in pitches]
     if "pad" in players and (rules["pad"] or "chords" not in players):
         for span in chords:
@@ -106,7 +108,8 @@ def section_parts(brief: Brief, plan: Plan, index: int) -> dict[str, list[tuple[
     if "bass" in players and rules["bass"]:
         parts["bass"] = [(s, n, p, velocity + accent(s, meter) // 2) for s, n, p in bass(chords, genre["bass_style"], tonic, mode, slow=slow)]
     if "lead" in players and rules["lead"]:
-        notes = melody(int(rng.integers(2**31)), chords, section.bars, meter, tonic, mode, mood, plan.bpm, section.occurrence)
+        lifted = mood | {"register": mood["register"] + rules["register"]}
+        notes = melody(int(rng.integers(2**31)), chords, section.bars, meter, tonic, mode, lifted, plan.bpm, section.occurrence)
         parts["lead"] = [(s, n, p, velocity - 4 + accent(s, meter) // 2) for s, n, p in notes]
     if "drums" in players:
         following = plan.sections[index + 1].label if index + 1 < len(plan.sections) else None

@@ -189,6 +189,7 @@ def rights_record(brief: Brief, mix_path: Path, record_path: Path, regenerated: 
         "schema_version": 1,
         "work": {"title": brief.title},
         "generation": {"service": "syncready create", "model": f"syncready {__version__} (n-gram models)",
+                       "plan": "local software", "terms_version": f"GPL-3.0-or-later (syncready {__version__})",
                        "date": dt.date.today(), "job_id": f"seed-{brief.seed}", "prompts": [brief_text(brief)]},
         "contributions": [{"element": element, "origin": "ai", "who": "syncready create",
                            "description": made.format(brief_text(brief), text)
