@@ -7,9 +7,11 @@ Conventions
   pitch classes 0-11 with 0 = C.
 - A section's harmony is a list of :class:`Span` (start and length in beats from the start of
   the section): the label's loop of :data:`LOOP_CHORDS` chords, one every
-  ``harmonic_rhythm_beats`` (the mood's), repeated to fill the section. A chorus loop starts on
-  the tonic; a build ends on the dominant (5), an outro on the dominant or subdominant, so that
-  the final hit on the tonic resolves it.
+  ``harmonic_rhythm_beats`` (the mood's), repeated to fill the section. Intro, verse, chorus
+  and outro loops start on the tonic (the key is stated where the music settles; a minor key
+  that lingers on III is heard as its relative major); a build and a bridge start anywhere. A
+  build ends on the dominant (5), an outro on the dominant or subdominant, so that the final hit
+  on the tonic resolves it; other loops in minor end on 5 or 4 (:data:`MINOR_ENDS`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10)
 LOOP_CHORDS = 4
 ENDS = {"build": ("5",), "outro": ("5", "4")}
-STARTS = {"chorus": ("1",), "intro": ("1", "6", "4")}
+MINOR_ENDS = ("5", "4")  # a minor loop ending on III (or VII-III) sounds like its relative major
+STARTS = {"intro": ("1",), "verse": ("1",), "chorus": ("1",), "outro": ("1",)}
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,9 @@ def loop(rng: np.random.Generator, mode: str, label: str) -> list[int]:
     model = models.chords(mode)
     degrees: list[str] = []
     for k in range(LOOP_CHORDS):
-        wanted = STARTS.get(label) if k == 0 else ENDS.get(label) if k == LOOP_CHORDS - 1 else None
+        wanted = STARTS.get(label) if k == 0 else None
+        if k == LOOP_CHORDS - 1:
+            wanted = ENDS.get(label) or (MINOR_ENDS if mode == "minor" else None)
 
         def allow(token: str, wanted=wanted) -> bool:
             return token not in ("$", degrees[-1] if degrees else "") and (wanted is None or token in wanted)
