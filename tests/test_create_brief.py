@@ -96,8 +96,13 @@ def test_regenerate_needs_a_bed_folder(tmp_path):
     (tmp_path / "notabed" / "plan.json").write_text("{not json")
     result = runner.invoke(app, ["create", "--regenerate", "chorus", "--from", str(tmp_path / "notabed"), "-o", str(tmp_path / "x")])
     assert result.exit_code == 2 and "not a plan written by syncready create" in result.output
+    (tmp_path / "notabed" / "plan.json").write_text('{"brief": {"mood": "calm"}, "plan": {"material_seeds": {"chorus": "x"}}}')
+    result = runner.invoke(app, ["create", "--regenerate", "chorus", "--from", str(tmp_path / "notabed"), "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "not a plan written by syncready create" in result.output and "Traceback" not in result.output
     result = runner.invoke(app, ["create", "--regenerate", "chorus", "-o", str(tmp_path / "x")])
     assert result.exit_code == 2 and "go together" in result.output
+    result = runner.invoke(app, ["create", "--regenerate", "chorus", "--from", str(tmp_path), "--variations", "2"])
+    assert result.exit_code == 2 and "does not go with --regenerate" in result.output
 
 
 def test_drum_patterns_thin_out_at_slow_tempi():

@@ -71,6 +71,9 @@ def create(
     if (regenerate is None) != (source is None):
         err.print("[bold red]error[/]: --regenerate LABEL and --from DIR go together", highlight=False)
         raise typer.Exit(EXIT_BAD)
+    if regenerate is not None and variations is not None:
+        err.print("[bold red]error[/]: --variations makes takes of a new brief; it does not go with --regenerate", highlight=False)
+        raise typer.Exit(EXIT_BAD)
     if regenerate is not None:
         out = output or source.with_name(f"{source.name}-{regenerate}")
         beds = [_guarded(lambda: regen.regenerate(source, regenerate, out, overwrite=force, progress=say))]

@@ -26,17 +26,28 @@ from .compose import Bed, compose
 MAX_VARIATIONS = 16
 
 
-def read_plan(folder: str | Path) -> dict:
-    """The ``plan.json`` of a bed folder made by ``syncready create``."""
+def read_plan(folder: str | Path) -> tuple[Brief, dict[str, int], list[str]]:
+    """The brief, material seeds and regeneration history in the ``plan.json`` of a bed folder.
+
+    Raises
+    ------
+    BadInputError
+        No ``plan.json``, or one that syncready create did not write (unreadable, not JSON,
+        fields missing or of the wrong type).
+    UsageError
+        Its brief is no longer valid (e.g. a mood since removed).
+    """
     path = Path(folder) / "plan.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        data["brief"], data["plan"]["material_seeds"]
+        seeds = {str(k): int(v) for k, v in data["plan"]["material_seeds"].items()}
+        history = [str(label) for label in data.get("regenerated", [])]
+        brief = Brief.from_dict(data["brief"])
     except FileNotFoundError:
         raise BadInputError(f"{folder}: no plan.json; --from takes a folder made by syncready create") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise BadInputError(f"{path}: not a plan written by syncready create ({exc})") from None
-    return data
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BadInputError(f"{path}: not a plan written by syncready create ({type(exc).__name__}: {exc})") from None
+    return brief, seeds, history
 
 
 def regenerate(source: str | Path, label: str, out_dir: str | Path, *, overwrite: bool = False,
@@ -44,12 +55,9 @@ def regenerate(source: str | Path, label: str, out_dir: str | Path, *, overwrite
     """Make a copy of the bed in ``source`` with the sections labelled ``label`` re-generated."""
     if Path(out_dir).exists() and same_file(source, out_dir):
         raise UsageError(f"{out_dir}: is the --from folder; write the regenerated bed to a new folder")
-    data = read_plan(source)
-    brief = Brief.from_dict(data["brief"])
-    seeds = {k: int(v) for k, v in data["plan"]["material_seeds"].items()}
+    brief, seeds, history = read_plan(source)
     if label not in seeds:
         raise UsageError(f"{source} has no {label!r} section; it has {', '.join(sorted(seeds))}")
-    history = list(data.get("regenerated", []))
     seeds[label] = int(np.random.default_rng([seeds[label], history.count(label) + 1]).integers(2**31))
     return compose(brief, out_dir, overwrite=overwrite, material_seeds=seeds, regenerated=history + [label],
                    progress=progress)
