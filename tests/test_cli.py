@@ -97,7 +97,7 @@ def test_cache_is_used_and_can_be_bypassed(good_track, tmp_path):
 
 
 def write_bad(kind: str, folder) -> str:
-    path = folder / f"{kind}.wav"
+    path = folder / f"{kind} [take 2].wav"  # brackets: the name must print as written, not as Rich markup
     if kind == "empty":
         path.write_bytes(b"")
     elif kind == "text":

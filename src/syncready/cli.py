@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .errors import BadInputError, ContractError, SyncreadyError, UsageError
 
@@ -110,7 +111,7 @@ def analyze(
             try:
                 result = check_file(path, prof, use_cache=not no_cache)
             except BadInputError as exc:
-                err.print(f"[bold red]error[/]: {exc}", highlight=False)
+                say_error(exc)
                 docs.append(error_document(path, prof.name, str(exc)))
                 worst = EXIT_BAD
             else:
@@ -164,7 +165,7 @@ def demo(
 
     output.mkdir(parents=True, exist_ok=True)
     track = _guarded(lambda: make_demo_track(output / "raw-ai-export.wav"))
-    err.print(f"made the demo track {track}")
+    err.print(f"made the demo track {track}", markup=False)
     prof = profiles.load("sync-library")
     result = check_file(track, prof, use_cache=False)
     doc = document(result)
@@ -182,7 +183,7 @@ def demo(
         console.print(f"  {item['kind']:8} {item['path']}", highlight=False, markup=False)
     drift = verify(made.path, prof)
     console.print(f"verify-package: {'OK' if not drift else f'{len(drift)} drift'}", highlight=False)
-    err.print(f"\nDemo outputs are in [bold]{output.resolve()}[/]: raw-ai-export.wav, check.json, check.html, "
+    err.print(f"\nDemo outputs are in [bold]{escape(str(output.resolve()))}[/]: raw-ai-export.wav, check.json, check.html, "
               "delivery/ (the package, with manifest.json)")
 
 
@@ -209,11 +210,11 @@ def _check_one(path: Path, prof, *, use_cache: bool, show: bool, stems: Path | N
         if stems is not None:
             result.report.findings += check_delivery(path, stems, prof)
     except (BadInputError, UsageError) as exc:
-        err.print(f"[bold red]error[/]: {exc}", highlight=False)
+        say_error(exc)
         return error_document(path, prof.name, str(exc)), None, EXIT_BAD
     doc = document(result)
     if result.unusable:
-        err.print(f"[bold red]error[/]: {path}: {result.unusable}", highlight=False)
+        err.print(f"[bold red]error[/]: {escape(str(path))}: {escape(result.unusable)}", highlight=False)
         return doc, result, EXIT_BAD
     if show:
         _print_report(Console(), doc)
@@ -233,7 +234,7 @@ def _print_report(console: Console, doc: dict) -> None:
     console.print(table)
     counts = ", ".join(f"{n} {s}" for s, n in doc["counts"].items() if n)
     verdict = doc["verdict"]
-    console.print(f"[{SEVERITY_STYLE[verdict]}]{verdict.upper()}[/] {doc['file']}: {counts}", highlight=False)
+    console.print(f"[{SEVERITY_STYLE[verdict]}]{verdict.upper()}[/] {escape(doc['file'])}: {counts}", highlight=False)
     for f in doc["findings"]:
         if f["severity"] in ("fail", "warn") and f["fix"]:
             console.print(f"  fix {f['check']}: {f['fix']}", highlight=False, markup=False)
@@ -293,7 +294,7 @@ def _write(path: str | Path, text: str, inputs: list[Path]) -> None:
     from .outputs import write_text
 
     write_text(path, text, protect=inputs)
-    err.print(f"wrote {path}")
+    err.print(f"wrote {path}", markup=False)
 
 
 def _write_html(results: list, target: Path, inputs: list[Path], prof) -> None:
@@ -307,13 +308,19 @@ def _write_html(results: list, target: Path, inputs: list[Path], prof) -> None:
         _write(path, render_check(result, prof), inputs)
 
 
+def say_error(exc: Exception) -> None:
+    """Print ``exc`` as one red error line on stderr (its text is not read as Rich markup:
+    ``pip install 'syncready[ray]'`` prints as written)."""
+    err.print(f"[bold red]error[/]: {escape(str(exc))}", highlight=False)
+
+
 def _guarded(action):
     """Run ``action``; a SyncreadyError becomes a one-line message and exit code 2 (1 for a
     ContractError: the input was fine but the promised output could not be made)."""
     try:
         return action()
     except SyncreadyError as exc:
-        err.print(f"[bold red]error[/]: {exc}", highlight=False)
+        say_error(exc)
         raise typer.Exit(EXIT_FAIL if isinstance(exc, ContractError) else EXIT_BAD) from None
 
 
@@ -325,5 +332,5 @@ def main() -> None:
     try:
         app()
     except SyncreadyError as exc:
-        err.print(f"[bold red]error[/]: {exc}", highlight=False)
+        say_error(exc)
         sys.exit(EXIT_BAD)

@@ -12,11 +12,9 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 
-from .cli import EXIT_BAD, EXIT_FAIL, EXIT_OK, ProfileOpt, app, err
+from .cli import EXIT_BAD, EXIT_FAIL, EXIT_OK, ProfileOpt, _guarded, app, err
 from .cli_produce import JsonOpt, _report
-from .errors import SyncreadyError
 
 
 @app.command()
@@ -51,12 +49,8 @@ def batch(
             per_hour = 3600 * done / max(time.perf_counter() - started, 1e-9)
             bar.update(task, completed=done, total=total, rate=f"{per_hour:,.0f} files/h")
 
-        try:
-            r = run(spec, output, task=do, profile=profile, jobs=jobs, resume=resume, progress=advance,
-                    catalog=False if no_catalog else db, engine=engine, address=address)
-        except SyncreadyError as exc:  # as cli._guarded, but the message is not Rich markup ("syncready[ray]")
-            err.print(f"[bold red]error[/]: {escape(str(exc))}", highlight=False)
-            raise typer.Exit(EXIT_BAD) from None
+        r = _guarded(lambda: run(spec, output, task=do, profile=profile, jobs=jobs, resume=resume, progress=advance,
+                                 catalog=False if no_catalog else db, engine=engine, address=address))
     lines = [f"{r.done} file(s) done ({r.engine}), {r.skipped} already done (resume), {r.not_audio} not audio; "
              f"{r.seconds:.1f} s, {r.rate_per_hour:.0f} files/hour; verdicts {r.verdicts or '-'}; results in {r.results_dir}"]
     lines += [f"failed: {f['file']}: {f['error']}" for f in r.failed]

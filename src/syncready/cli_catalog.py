@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .cli import _guarded, app, err
 
@@ -41,7 +42,7 @@ def _out(doc, json_out: bool, columns: tuple[str, ...], title: str) -> None:
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in doc:
-        table.add_row(*("-" if row[c] is None else " ".join(row[c]) if isinstance(row[c], list) else str(row[c]) for c in columns))
+        table.add_row(*(escape("-" if row[c] is None else " ".join(row[c]) if isinstance(row[c], list) else str(row[c])) for c in columns))
     Console().print(table)
 
 
@@ -62,7 +63,7 @@ def add(
             session.commit()
             added += [store.show(session, t.id) for t in tracks]
             if not json_out:
-                err.print(f"added {path}: " + ", ".join(f"#{t.id} {t.title}" for t in tracks), highlight=False)
+                err.print(f"added {path}: " + ", ".join(f"#{t.id} {t.title}" for t in tracks), highlight=False, markup=False)
     if json_out:
         typer.echo(json.dumps(added, indent=2))
 
@@ -87,7 +88,7 @@ def show(track: Annotated[int, typer.Argument(help="Track id (see `catalog list`
         typer.echo(json.dumps(doc, indent=2))
         return
     console = Console(soft_wrap=True)
-    console.print(f"[bold]#{doc['id']} {doc['title']}[/]  {doc['duration_s']} s, {doc['tempo_bpm']} BPM, "
+    console.print(f"[bold]#{doc['id']} {escape(doc['title'])}[/]  {doc['duration_s']} s, {doc['tempo_bpm']} BPM, "
                   f"{doc['key']}, meter {doc['meter']}, sections: {' '.join(doc['sections']) or '-'}", highlight=False)
     for version in doc["versions"]:
         for f in version["files"]:

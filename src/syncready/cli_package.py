@@ -54,7 +54,8 @@ def package(
     lines += [f"  missing {gap['document']}: {gap['reason']}" for gap in doc["missing"]]
     _report(r, json_out, lines, [file], {**doc, "stages": r.stages, "zip": r.zip_path})
     stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in r.stages.items())
-    err.print(f"wrote {r.path} ({len(doc['files'])} files{', ' + r.zip_path if r.zip_path else ''}); {stages}", highlight=False)
+    err.print(f"wrote {r.path} ({len(doc['files'])} files{', ' + r.zip_path if r.zip_path else ''}); {stages}", highlight=False,
+              markup=False)
 
 
 @app.command("verify-package")

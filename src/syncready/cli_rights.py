@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .cli import EXIT_FAIL, EXIT_OK, _guarded, app, err
 from .cli_produce import ForceOpt, JsonOpt, _report
@@ -48,7 +49,7 @@ def rights_init(
     path = output or file.with_name(f"{_safe(answers.title)}.rights.toml")
     record, found = _guarded(lambda: create(file, path, answers, overwrite=force))
     console = Console(soft_wrap=True)
-    console.print(f"wrote {path}", highlight=False)
+    console.print(f"wrote {path}", highlight=False, markup=False)
     _print_issues(console, found)
 
 
@@ -70,7 +71,7 @@ def rights_check(
     console = err if json_out == "-" else Console(soft_wrap=True)
     _print_issues(console, found)
     console.print(f"{'INVALID' if errors else 'VALID'} {record}: {len(errors)} error(s), {len(found) - len(errors)} warning(s)",
-                  highlight=False)
+                  highlight=False, markup=False)
     _report(rec, json_out, [], [record], doc)
     raise typer.Exit(EXIT_FAIL if errors else EXIT_OK)
 
@@ -78,7 +79,7 @@ def rights_check(
 def _print_issues(console: Console, found) -> None:
     for i in found:
         style = "bold red" if i.severity == "error" else "yellow"
-        console.print(f"[{style}]{i.severity}[/] {i.field}: {i.message}", highlight=False)
+        console.print(f"[{style}]{i.severity}[/] {escape(i.field)}: {escape(i.message)}", highlight=False)
 
 
 def _safe(title: str) -> str:
@@ -153,19 +154,19 @@ def rights_export(
                 raise UsageError(f"unknown export {kind!r}; choose from {', '.join(EXPORTS)}")
             guard(path, [record], overwrite=force)
             if kind in unmakeable and not only:
-                err.print(f"skipped {kind}: {unmakeable[kind]}", highlight=False)
+                err.print(f"skipped {kind}: {unmakeable[kind]}", highlight=False, markup=False)
                 continue
             try:
                 texts[path] = EXPORTS[kind](rec, **options.get(kind, {}))
             except UsageError as exc:
                 if only or not kind.startswith("lyric-sheet"):
                     raise
-                err.print(f"skipped {kind}: {exc}", highlight=False)
+                err.print(f"skipped {kind}: {exc}", highlight=False, markup=False)
         return texts
 
     for path, text in _guarded(render).items():
         _guarded(lambda: write_text(path, text, [record]))
-        Console(soft_wrap=True).print(f"wrote {path}", highlight=False)
+        Console(soft_wrap=True).print(f"wrote {path}", highlight=False, markup=False)
 
 
 def _stems_present(folder: Path, rec) -> bool:
@@ -206,7 +207,7 @@ def tag_command(
         return tag(file, fields, out=output, loudness=analysis.loudness if analysis else None)
 
     written = _guarded(run)
-    Console(soft_wrap=True).print(f"{'stripped' if none else 'tagged'} {written}", highlight=False)
+    Console(soft_wrap=True).print(f"{'stripped' if none else 'tagged'} {written}", highlight=False, markup=False)
 
 
 @app.command("sign")
@@ -223,7 +224,7 @@ def sign_command(
     from .rights.record import load
 
     written = _guarded(lambda: sign(file, cert, key, load(rights), out=output, version=version))
-    Console(soft_wrap=True).print(f"signed {written}", highlight=False)
+    Console(soft_wrap=True).print(f"signed {written}", highlight=False, markup=False)
 
 
 @app.command("verify")

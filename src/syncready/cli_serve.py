@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import EXIT_BAD, app, err
+from .cli import EXIT_BAD, app, err, say_error
 from .cli_catalog import DbOpt
 
 
@@ -42,16 +42,15 @@ def serve(
 
         from .studio.app import create_app, default_data_dir
     except ImportError as exc:
-        err.print(f"[bold red]error[/]: the studio needs the 'studio' extra: pip install 'syncready[studio]' ({exc.name} is missing)",
-                  highlight=False)
+        say_error(f"the studio needs the 'studio' extra: pip install 'syncready[studio]' ({exc.name} is missing)")
         raise typer.Exit(EXIT_BAD) from None
     folder = data or default_data_dir()
     try:
         studio = create_app(folder, db, token, max_upload=int(max_upload_mb * 1e6), workers=workers)
     except OSError as exc:
-        err.print(f"[bold red]error[/]: {folder}: cannot use it as the data folder ({exc.strerror})", highlight=False)
+        say_error(f"{folder}: cannot use it as the data folder ({exc.strerror})")
         raise typer.Exit(EXIT_BAD) from None
     shown = f"[{host}]" if ":" in host else host
     address = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/" + (f"?token={token}" if token else "")
-    err.print(f"syncready studio: open {address}  (data in {folder}; Ctrl-C stops)", highlight=False)
+    err.print(f"syncready studio: open {address}  (data in {folder}; Ctrl-C stops)", highlight=False, markup=False)
     uvicorn.run(studio, host=host, port=port, log_level="warning")
