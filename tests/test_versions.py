@@ -20,7 +20,7 @@ from syncready.analysis.truepeak import true_peak
 from syncready.checks import profile as profiles
 from syncready.errors import UsageError
 from syncready.jsonable import to_jsonable
-from syncready.produce.files import quantised
+from syncready.audio import quantised
 from syncready.produce.master import master_audio
 from syncready.stems import dialogue
 from syncready.stems.versions import UNDERSCORE_DRUMS_DB, VERSIONS, mix_versions, render_versions, select

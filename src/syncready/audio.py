@@ -757,6 +757,24 @@ def save(
     return probe(target)
 
 
+def quantised(samples: np.ndarray, bit_depth: int) -> np.ndarray:
+    """``samples`` as a ``bit_depth``-bit file holds them: float32, full scale +-1.
+
+    16 and 24: TPDF-dithered and rounded to the PCM grid, clipped to the code range, by
+    :func:`save`'s own quantiser from its fixed seed (so the same samples give the
+    same result); 32: float32 unchanged.
+    :func:`save` writes samples already on the grid without touching them,
+    and reading such a file gives them back bit for bit, so measuring the result of this
+    function *is* measuring the written file, without reading it again.
+    """
+    x = np.ascontiguousarray(samples, dtype=np.float32)
+    if bit_depth == 32:
+        return x
+    codes = _quantise(x, bit_depth, np.random.default_rng(_DITHER_SEED))
+    full_scale = 2.0 ** (31 if bit_depth == 24 else 15)  # 24-bit codes sit in the top bytes of int32
+    return codes.astype(np.float32) * np.float32(1.0 / full_scale)
+
+
 def _on_grid(samples: np.ndarray, bit_depth: int) -> bool:
     """Whether every sample is exactly an integer code of ``bit_depth``-bit PCM."""
     scale = float(2 ** (bit_depth - 1))

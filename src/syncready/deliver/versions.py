@@ -23,7 +23,7 @@ master. It is labelled everywhere so that nobody takes it for a stem-built versi
 and a note that it carries the separation's bleed. No separated stems are delivered.
 
 Verification without reading back: versions and stems are quantised in memory to the delivery
-bit depth before they are judged (:func:`syncready.produce.files.quantised`), written as they
+bit depth before they are judged (:func:`syncready.audio.quantised`), written as they
 are, and their manifest measures are taken from those samples (the files hold exactly them;
 the written header's length and rate are checked). Identical files (a stem kept by several
 versions) are written and measured once and copied. Files are written in parallel threads.
@@ -40,9 +40,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import audio
-from ..audio import Audio
+from ..audio import Audio, quantised
 from ..errors import ContractError
-from ..produce.files import quantised
 from ..stems.stemset import Stem, StemSet, align, load_set, residual_db, stem_files
 from ..stems.versions import mix_versions, select, version_stems
 from ..workers import each

@@ -51,24 +51,6 @@ def write_unchanged(path: str | Path, sound: Audio, out: str | Path, *, overwrit
         copy_file(path, out, overwrite=overwrite)
 
 
-def quantised(samples: np.ndarray, bit_depth: int) -> np.ndarray:
-    """``samples`` as a ``bit_depth``-bit file holds them: float32, full scale +-1.
-
-    16 and 24: TPDF-dithered and rounded to the PCM grid, clipped to the code range, by
-    :func:`syncready.audio.save`'s own quantiser from its fixed seed (so the same samples give the
-    same result); 32: float32 unchanged.
-    :func:`syncready.audio.save` writes samples already on the grid without touching them,
-    and reading such a file gives them back bit for bit, so measuring the result of this
-    function *is* measuring the written file, without reading it again.
-    """
-    x = np.ascontiguousarray(samples, dtype=np.float32)
-    if bit_depth == 32:
-        return x
-    codes = audio._quantise(x, bit_depth, np.random.default_rng(audio._DITHER_SEED))
-    full_scale = 2.0 ** (31 if bit_depth == 24 else 15)  # 24-bit codes sit in the top bytes of int32
-    return codes.astype(np.float32) * np.float32(1.0 / full_scale)
-
-
 def copy_file(path: str | Path, out: str | Path, *, overwrite: bool) -> None:
     """Copy ``path`` byte for byte to ``out``, atomically, never over an input."""
     with atomic_path(out, [path], overwrite=overwrite) as temp:

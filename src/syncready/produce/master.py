@@ -52,12 +52,12 @@ from scipy import signal
 from .. import audio as audio_io
 from ..analysis.loudness import measure
 from ..analysis.truepeak import TP_HALF_TAPS, interpolator, scan_peak, true_peak
-from ..audio import Audio, SourceInfo
+from ..audio import Audio, SourceInfo, quantised
 from ..checks.profile import Profile
 from ..errors import BadInputError, ContractError, UsageError
 from ..outputs import guard
 from ..workers import per_channel
-from .files import copy_file, quantised
+from .files import copy_file
 from .limiter import GlueSettings, Limiter, LimiterSettings, glue as glue_compress, reduction_db
 
 __all__ = [

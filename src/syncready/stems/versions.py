@@ -29,7 +29,7 @@ What happens, in order
    its true peak under the profile's ceiling. Loudness is not a promise: only the full
    version is on target, the others are as loud as they are under the shared gain.
 5. :func:`render_versions` quantises each version in memory to the delivery bit depth (TPDF
-   dither, :func:`syncready.produce.files.quantised`) *before* it is judged, so the samples
+   dither, :func:`syncready.audio.quantised`) *before* it is judged, so the samples
    held to the contract are exactly the samples written: :func:`syncready.audio.save` writes
    samples on the grid unchanged and the file reads back bit for bit (WAV and FLAC are
    lossless), so the file is not decoded and measured a second time; its length and rate
@@ -58,7 +58,7 @@ from ..checks.profile import Profile
 from ..errors import ContractError, UsageError
 from ..outputs import guard
 from ..workers import each
-from ..produce.files import quantised
+from ..audio import quantised
 from ..produce.limiter import Limiter, LimiterSettings
 from ..produce.master import DETECTION_ALLOWANCE_DB, MARGIN_DB, ceiling_dbtp, check_true_peak, master_audio
 from .dialogue import DialogueDip, dip
@@ -407,7 +407,7 @@ def mix_versions(
         caller needs it too (delivered stems); None aligns here.
     bit_depth : int or None
         16, 24 or 32: return (and judge) the samples exactly as a file of that depth holds
-        them (:func:`~syncready.produce.files.quantised`); None: float32, not quantised.
+        them (:func:`~syncready.audio.quantised`); None: float32, not quantised.
 
     Returns
     -------
