@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -68,3 +69,24 @@ def write_text(path: str | Path, text: str, protect: Iterable[str | Path] = ()) 
     with atomic_path(path, protect) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def temp_dir_beside(out_dir: Path, what: str) -> Path:
+    """A new empty folder beside ``out_dir`` (same filesystem, so :func:`replace_dir` is a
+    rename) to build ``what`` in; :class:`UsageError` when the parent cannot be written."""
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}-"))
+    except OSError as exc:
+        raise UsageError(f"{out_dir}: cannot write {what} there ({exc.strerror})") from None
+
+
+def replace_dir(built: Path, out_dir: Path) -> None:
+    """Move the folder ``built`` to ``out_dir``; an old ``out_dir`` is removed after the swap."""
+    old = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}-old-"))
+        os.replace(out_dir, old / out_dir.name)
+    os.replace(built, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

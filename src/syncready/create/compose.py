@@ -218,7 +218,7 @@ def compose(brief: Brief, out_dir: str | Path, *, overwrite: bool = False, mater
     ContractError
         The master or the stems could not be made to their promise; nothing is kept.
     """
-    from ..deliver.package import _replace, _temp_dir
+    from ..outputs import replace_dir, temp_dir_beside
     from ..jsonable import to_jsonable
     from ..qc import analysis_document, check_file
 
@@ -239,7 +239,7 @@ def compose(brief: Brief, out_dir: str | Path, *, overwrite: bool = False, mater
              for role, audio in render_stems(midi, plan.length_s, soundfont, sample_rate=rate).items()}
     say("mastering")
     stems, mastered, result = master_stems(stems, rate, profile)
-    root = _temp_dir(out_dir)
+    root = temp_dir_beside(out_dir, "the bed")
     try:
         say("writing")
         (root / "stems").mkdir()
@@ -273,7 +273,7 @@ def compose(brief: Brief, out_dir: str | Path, *, overwrite: bool = False, mater
             "syncready_version": __version__}, indent=1) + "\n")
         rights_record(brief, mix_path, root / f"{title_slug(brief.title)}.rights.toml", regenerated or [])
         files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
-        _replace(root, out_dir)
+        replace_dir(root, out_dir)
     except BaseException:
         shutil.rmtree(root, ignore_errors=True)
         raise

@@ -48,6 +48,7 @@ from .. import audio
 from ..checks.profile import Profile
 from ..digest import file_sha256
 from ..errors import BadInputError, ContractError, SyncreadyError, UsageError
+from ..outputs import replace_dir, temp_dir_beside
 from ..produce.cutdown import cutdowns
 from ..produce.fix import FixResult, fix
 from ..produce.loop import make_loop
@@ -148,7 +149,7 @@ def package(source: str | Path, out_dir: str | Path, profile: Profile, *, stems:
         raise UsageError(f"{out_dir}: holds the input; refusing to replace it")
     record, paperwork_problem = _record(rights)
     title = record.work.title if record else source.stem
-    build = _Build(_temp_dir(out_dir), profile, naming, title)
+    build = _Build(temp_dir_beside(out_dir, "the delivery"), profile, naming, title)
     try:
         with tempfile.TemporaryDirectory(prefix=f".{out_dir.name}-scratch-", dir=build.root.parent) as scratch:
             fixed = _audio(build, source, Path(scratch), stems, split_instrumental)
@@ -162,7 +163,7 @@ def package(source: str | Path, out_dir: str | Path, profile: Profile, *, stems:
             doc = manifest.document(source, profile, build.files, missing, build.notes + tagged)
             manifest.write(build.root, doc)
         zip_path = _zip(build.root, out_dir) if zip_file else None
-        _replace(build.root, out_dir)
+        replace_dir(build.root, out_dir)
     except BaseException as exc:
         shutil.rmtree(build.root, ignore_errors=True)
         if (failed := _write_failure(exc)) is not None:
@@ -182,14 +183,6 @@ def _write_failure(exc: BaseException) -> str | None:
     if isinstance(cause, soundfile.SoundFileError):  # libsndfile's write failed (it gives no errno)
         return str(cause).strip(" .").lower() or "the audio writer failed"
     return None
-
-
-def _temp_dir(out_dir: Path) -> Path:
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}-"))
-    except OSError as exc:
-        raise UsageError(f"{out_dir}: cannot write the delivery there ({exc.strerror})") from None
 
 
 def _record(rights: str | Path | None):
@@ -320,14 +313,3 @@ def _zip(root: Path, out_dir: Path) -> str:
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
             archive.write(path, (Path(out_dir.name) / path.relative_to(root)).as_posix())
     return str(target)
-
-
-def _replace(built: Path, out_dir: Path) -> None:
-    """Move the built delivery to ``out_dir``; an old one is removed after the swap."""
-    old = None
-    if out_dir.exists():
-        old = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}-old-"))
-        os.replace(out_dir, old / out_dir.name)
-    os.replace(built, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
