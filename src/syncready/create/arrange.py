@@ -106,7 +106,8 @@ def section_parts(brief: Brief, plan: Plan, index: int) -> dict[str, list[tuple[
             parts["pad"] += [(span.start, span.length, p, velocity - 20)
                              for p in voicing(triad(span.degree, tonic, mode), PAD_CENTRE)]
     if "bass" in players and rules["bass"]:
-        parts["bass"] = [(s, n, p, velocity + accent(s, meter) // 2) for s, n, p in bass(chords, genre["bass_style"], tonic, mode, slow=slow)]
+        under = [Span(c.start, c.length, rules["pedal"]) for c in chords] if rules["pedal"] else chords
+        parts["bass"] = [(s, n, p, velocity + accent(s, meter) // 2) for s, n, p in bass(under, genre["bass_style"], tonic, mode, slow=slow)]
     if "lead" in players and rules["lead"]:
         lifted = mood | {"register": mood["register"] + rules["register"]}
         notes = melody(int(rng.integers(2**31)), chords, section.bars, meter, tonic, mode, lifted, plan.bpm, section.occurrence)

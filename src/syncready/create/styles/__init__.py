@@ -35,5 +35,5 @@ def instruments() -> dict[str, dict]:
 
 
 def sections() -> dict[str, dict]:
-    """Section label -> drums, bass, pad, lead, velocity, weight, phrase."""
+    """Section label -> drums, bass, pad, lead, velocity, weight, phrase, register, pedal."""
     return table("sections")
