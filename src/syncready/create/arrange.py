@@ -117,7 +117,7 @@ def section_parts(brief: Brief, plan: Plan, index: int) -> dict[str, list[tuple[
         level = rules["drums"]
         louder = following is not None and LEVELS.index(styles.sections()[following]["drums"]) > LEVELS.index(level)
         scale = (0.55 + 0.45 * mood["energy"]) * velocity / 100
-        hits = drums(genre["drums"], level, section.bars, meter, scale, fill=louder and level != "build",
+        hits = drums(genre["drums"], level, section.bars, meter, scale, fill=louder and level != "build" and not slow,
                      crash=section.label == "chorus", sparse=slow)
         parts["drums"] = [(s, 0.1, note, v) for s, note, v in hits]
     return parts
