@@ -39,7 +39,9 @@ ACCENT_DOWNBEAT, ACCENT_BEAT, ACCENT_OFFBEAT = 12, 4, -16
 SLOW_BPM = 112.0
 """Below this tempo the parts move in quarters, not eighths: arpeggios, off-beat chords (on the
 beats instead), pulsing bass, and the drums drop their off-beat hits below the cymbals. Slow
-even eighths make the pulse read at twice the tempo."""
+even eighths make the pulse read at twice the tempo. Nor does a section end on a fill into a
+louder one: a slow bar is long, and a fill in it is heard as the change a bar early; the new
+section's downbeat is the change."""
 
 
 def band(brief: Brief) -> dict[str, dict]:
