@@ -10,8 +10,10 @@ Conventions
   ``harmonic_rhythm_beats`` (the mood's), repeated to fill the section. Intro, verse, chorus
   and outro loops start on the tonic (the key is stated where the music settles; a minor key
   that lingers on III is heard as its relative major); a build and a bridge start anywhere. A
-  build ends on the dominant (5), an outro on the dominant or subdominant, so that the final hit
-  on the tonic resolves it; other loops in minor end on 5 or 4 (:data:`MINOR_ENDS`).
+  build ends on the dominant (5) and its bass holds the dominant throughout (``pedal`` in
+  ``styles/sections.toml``), so a verse ends on a predominant (4 or 6) and the arrival of the
+  dominant pedal is a change of harmony; an outro ends on the dominant or subdominant, so that
+  the final hit on the tonic resolves it; other loops in minor end on 5 or 4 (:data:`MINOR_ENDS`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from . import models
 MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
 MINOR_SCALE = (0, 2, 3, 5, 7, 8, 10)
 LOOP_CHORDS = 4
-ENDS = {"build": ("5",), "outro": ("5", "4")}
+ENDS = {"build": ("5",), "outro": ("5", "4"), "verse": ("4", "6")}
 MINOR_ENDS = ("5", "4")  # a minor loop ending on III (or VII-III) sounds like its relative major
 STARTS = {"intro": ("1",), "verse": ("1",), "chorus": ("1",), "outro": ("1",)}
 
