@@ -41,10 +41,32 @@ def _bed_lines(bed) -> list[str]:
             f"ending {c['ending']['measured']}; {bed.seconds:.1f} s"]
 
 
+DEFAULT_MOOD, DEFAULT_GENRE = "uplifting", "pop"
+
+
+def _generated_lines(g) -> list[str]:
+    steps = ", ".join(s["step"] for s in g.steps) or "nothing to fix"
+    return [f"wrote {g.folder}: {g.length_s:g} s from {g.model} (seed {g.seed}), fixed ({steps}); check {g.verdict}"]
+
+
+def _generated_doc(g) -> dict:
+    return {"folder": g.folder, "model": g.model, "prompt": g.prompt, "length_s": g.length_s, "seed": g.seed,
+            "verdict": g.verdict, "steps": g.steps, "seconds": round(g.seconds, 2), "files": g.files}
+
+
+def _refuse_with_model(given: dict[str, object]) -> None:
+    """--model generates from --prompt alone: the brief's options have no meaning there."""
+    clash = [name for name, value in given.items() if value is not None]
+    if clash:
+        err.print(f"[bold red]error[/]: --model generates from --prompt; {', '.join(clash)} "
+                  f"belong{'s' if len(clash) == 1 else ''} to a composed bed (leave out --model for that)", highlight=False)
+        raise typer.Exit(EXIT_BAD)
+
+
 @app.command()
 def create(
-    mood: MoodOpt = "uplifting",
-    genre: GenreOpt = "pop",
+    mood: Annotated[Optional[str], typer.Option("--mood", help="Mood: uplifting (default), happy, calm, romantic, sad, tense, dark, epic.")] = None,
+    genre: Annotated[Optional[str], typer.Option("--genre", help="Genre: pop (default), rock, electronic, cinematic, folk, corporate, hiphop.")] = None,
     bpm: BpmOpt = None,
     key: KeyOpt = None,
     length: Annotated[float, typer.Option("--length", help="Exact length of the bed, seconds (8-600).")] = 60.0,
@@ -56,17 +78,34 @@ def create(
     regenerate: Annotated[Optional[str], typer.Option("--regenerate", help="Re-generate the sections with this label of the bed in --from, keeping the rest.", metavar="LABEL")] = None,
     source: Annotated[Optional[Path], typer.Option("--from", help="A bed folder made by syncready create (with --regenerate).", metavar="DIR")] = None,
     variations: Annotated[Optional[int], typer.Option("--variations", help="Make N takes of the brief (seeds SEED..SEED+N-1) in OUTPUT/take-1...", metavar="N")] = None,
+    model: Annotated[Optional[Path], typer.Option("--model", help="Generate with the MusicGen model in this local folder instead (needs syncready[musicgen]; nothing is downloaded).", metavar="DIR")] = None,
+    prompt: Annotated[Optional[str], typer.Option("--prompt", help="What the MusicGen model should make (with --model).")] = None,
     json_out: JsonOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """Compose a sync-ready instrumental bed from a brief: exact length, sections, a real ending,
-    stems that null, mastered to sync-library, checked, analysed and documented."""
+    stems that null, mastered to sync-library, checked, analysed and documented. With --model
+    and --prompt: generate with a local MusicGen model, then fix, check and document the audio."""
     from .create import regenerate as regen
     from .create.brief import make_brief
     from .create.compose import compose
 
     def say(step: str) -> None:
         err.print(f"[dim]{step}...[/]", highlight=False)
+
+    if (model is None) != (prompt is None):
+        err.print("[bold red]error[/]: --model DIR and --prompt TEXT go together", highlight=False)
+        raise typer.Exit(EXIT_BAD)
+    if model is not None:
+        from .create.musicgen import generate
+
+        _refuse_with_model({"--mood": mood, "--genre": genre, "--bpm": bpm, "--key": key, "--sections": sections,
+                            "--instruments": instruments, "--regenerate": regenerate, "--from": source,
+                            "--variations": variations})
+        made = _guarded(lambda: generate(model, prompt, length, output or Path("syncready-generated"), seed=seed,
+                                         title=title, overwrite=force, progress=say))
+        _report(None, json_out, _generated_lines(made), [], _generated_doc(made))
+        raise typer.Exit(EXIT_FAIL if made.verdict == "fail" else EXIT_OK)
 
     if (regenerate is None) != (source is None):
         err.print("[bold red]error[/]: --regenerate LABEL and --from DIR go together", highlight=False)
@@ -78,7 +117,7 @@ def create(
         out = output or source.with_name(f"{source.name}-{regenerate}")
         beds = [_guarded(lambda: regen.regenerate(source, regenerate, out, overwrite=force, progress=say))]
     else:
-        brief = _guarded(lambda: make_brief(mood=mood, genre=genre, bpm=bpm, key=key, length_s=length, sections=sections,
+        brief = _guarded(lambda: make_brief(mood=mood or DEFAULT_MOOD, genre=genre or DEFAULT_GENRE, bpm=bpm, key=key, length_s=length, sections=sections,
                                             instruments=instruments, seed=seed, title=title))
         out = output or Path("syncready-bed")
         if variations is not None:
