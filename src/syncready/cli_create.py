@@ -69,7 +69,7 @@ def create(
     genre: Annotated[Optional[str], typer.Option("--genre", help="Genre: pop (default), rock, electronic, cinematic, folk, corporate, hiphop.")] = None,
     bpm: BpmOpt = None,
     key: KeyOpt = None,
-    length: Annotated[float, typer.Option("--length", help="Exact length of the bed, seconds (8-600).")] = 60.0,
+    length: Annotated[float, typer.Option("--length", help="Exact length of the bed, seconds (8-600); with --model, the seconds generated (4-600) before fix ends them.")] = 60.0,
     sections: Annotated[Optional[str], typer.Option("--sections", help="Section labels in order, e.g. intro,verse,build,chorus,outro (default: a form for the length).")] = None,
     instruments: Annotated[Optional[str], typer.Option("--instruments", help="Instruments, one per part, e.g. piano,strings,bass,flute,drums (default: the genre's band).")] = None,
     seed: SeedOpt = 0,
