@@ -19,7 +19,7 @@ $(BIN)/syncready: pyproject.toml
 	fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,demucs,c2pa,postgres,ray,studio,create]'
+	$(BIN)/pip install --quiet -e '.[dev,demucs,c2pa,postgres,ray,studio,create,musicgen]'
 	touch $(BIN)/syncready
 
 install: $(BIN)/syncready

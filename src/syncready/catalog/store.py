@@ -228,7 +228,7 @@ def list_tracks(session: Session, limit: int = 1000) -> list[dict]:
 def _summary_select():
     a = Analysis
     return (select(Track.id, Track.title, Track.vocal, a.duration_s, a.tempo_bpm, a.key, a.meter, a.sections)
-            .outerjoin(File, File.id == Track.main_file_id).outerjoin(a, a.file_id == File.id))
+            .outerjoin(a, a.file_id == Track.main_file_id))  # the main file's analysis, without reading files
 
 
 def _summary(row) -> dict:
