@@ -184,3 +184,30 @@ def test_master_removes_a_dc_offset_the_check_flags(tmp_path):
     assert r.changed and r.dc_offset_removed_dbfs == pytest.approx(-34.0, abs=0.5)
     y, _ = sf.read(tmp_path / "m.wav", always_2d=True)
     assert np.abs(y.mean(axis=0)).max() < 10 ** (-60 / 20)
+
+
+def test_an_offset_that_stops_with_the_music_leaves_a_silent_end(tmp_path):
+    """An edit decays the music (and its offset) to silence; removing the offset must not
+    leave it standing in that silence as a hard stop."""
+    rate = 48000
+    body = music_like(6, rate) * 0.5 + 0.05
+    decay = np.exp(-np.arange(2 * rate) / (0.3 * rate)).astype(np.float32)  # a ring-out, offset included
+    x = np.concatenate([body, body[:, -1:] * decay, np.zeros((2, rate // 2), np.float32)], axis=1)
+    out, r = master_audio(Audio(x, rate), profiles.load("sync-library"))
+    assert r.dc_offset_removed_dbfs is not None
+    assert np.abs(out.samples[:, -rate // 4 :]).max() < 10 ** (-60 / 20)  # the last 250 ms stay silent
+    assert np.abs(out.samples[:, rate : 5 * rate].mean(axis=1)).max() < 10 ** (-60 / 20)
+
+
+def test_fix_ends_a_song_with_a_dc_offset_cleanly(tmp_path):
+    from syncready.demo import make_demo_track
+    from syncready.produce.fix import fix
+
+    raw = make_demo_track(tmp_path / "raw.wav")
+    x, rate = sf.read(raw, dtype="float32", always_2d=True)
+    sf.write(tmp_path / "dc.wav", x + 0.05, rate, subtype="PCM_24")  # -26 dBFS of DC under the whole song
+    r = fix(tmp_path / "dc.wav", profiles.load("sync-library"), tmp_path / "out")
+    after = {f.check: f.severity for f in r.after.report.findings}
+    assert [s["step"] for s in r.steps][-1] == "master"
+    for check in ("signal.dc_offset", "timing.hard_stop", "music.ending", "loudness.level_jump"):
+        assert after[check] == "pass", check

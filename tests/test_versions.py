@@ -265,3 +265,15 @@ def test_a_rendered_version_is_the_judged_samples(song, tmp_path):
     assert np.array_equal(audio_io.load(written.path).samples, judged["acappella"].samples)
     assert written.true_peak_dbtp == result.versions[0].true_peak_dbtp
     assert written.meter_true_peak_dbtp >= written.true_peak_dbtp - 0.05
+
+
+def test_a_dc_offset_in_a_stem_is_removed_from_every_version(tmp_path):
+    parts = _parts()
+    parts["bass"] = parts["bass"] + np.float32(0.03)  # a DI bass with -30 dBFS of DC
+    stems = [write_wav(tmp_path / f"{name}.wav", x, RATE) for name, x in parts.items()]
+    mix = write_wav(tmp_path / "song.wav", sum(parts.values()), RATE)
+    audio, result = mix_versions(load_set(mix, stems), PROFILE)
+    assert any("DC offset" in note for note in result.notes)
+    assert len(audio) >= 4
+    for name, version in audio.items():
+        assert np.abs(version.samples.mean(axis=1)).max() < 10 ** (-60 / 20), name

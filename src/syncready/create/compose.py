@@ -41,7 +41,7 @@ from ..checks import profile as profiles
 from ..checks.profile import Profile
 from ..errors import ContractError, UsageError
 from ..produce.limiter import Limiter
-from ..produce.master import MasterResult, TargetUnreachable, master_audio
+from ..produce.master import MasterResult, TargetUnreachable, master_audio, remove_dc
 from . import models
 from .arrange import arrange, band, material
 from .brief import Brief, parse_key
@@ -77,9 +77,8 @@ class Bed:
 
 
 def dc_block(samples: np.ndarray, sample_rate: int) -> np.ndarray:
-    """A second-order Butterworth high-pass at :data:`DC_BLOCK_HZ`: soundfont samples carry DC,
-    and the master's removal of a static offset (the mean) would leave that offset standing in
-    the silence after the ring-out."""
+    """A second-order Butterworth high-pass at :data:`DC_BLOCK_HZ`: soundfont samples carry DC
+    and subsonic drift, which would waste the headroom of every stem."""
     sos = signal.butter(2, DC_BLOCK_HZ, "highpass", fs=sample_rate, output="sos")
     return signal.sosfilt(sos, samples, axis=1).astype(np.float32)
 
@@ -119,7 +118,7 @@ def master_stems(stems: dict[str, np.ndarray], sample_rate: int, profile: Profil
         aim = dataclasses.replace(loudness, integrated_lufs=round(exc.reachable_lufs - REACHABLE_MARGIN_LU, 1))
         mastered, result = master_audio(Audio(mix, sample_rate), dataclasses.replace(profile, loudness=aim))
     if result.dc_offset_removed_dbfs is not None:
-        stems = {k: v - v.mean(axis=1, keepdims=True) for k, v in stems.items()}
+        stems = {k: remove_dc(v, sample_rate) for k, v in stems.items()}
         mix = sum(stems.values())
     gain = np.full(mix.shape[1], np.float32(10.0 ** (result.gain_db / 20.0)))
     if result.limiter_threshold_dbtp is not None:

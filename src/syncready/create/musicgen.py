@@ -97,8 +97,8 @@ def load(model_dir: str | Path):
 
 def sample(model, processor, prompt: str, length_s: float, seed: int) -> Audio:
     """``length_s`` seconds of the model's audio for ``prompt`` at its own sample rate,
-    high-passed like every rendered stem (:func:`~.compose.dc_block`: a decoder's DC offset,
-    removed only by the master after the ending is made, would leave the ring-out at level).
+    high-passed like every rendered stem (:func:`~.compose.dc_block`: a decoder's DC offset and
+    subsonic drift).
 
     MusicGen makes ``frame_rate`` token frames a second and delays each codebook by one frame,
     so ``ceil(length * frame_rate) + codebooks`` frames are asked for and the audio is cut to

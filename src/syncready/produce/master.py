@@ -4,8 +4,11 @@ What happens, in order
 ----------------------
 1. The track is read (:func:`syncready.audio.load` validates it) and resampled to the
    profile's delivery rate *before* anything else: resampling after the limiter would make
-   new inter-sample peaks. A static DC offset above the profile's ``dc_offset_max_dbfs`` is
-   removed (each channel's mean subtracted); the input figures are measured after that.
+   new inter-sample peaks. A DC offset above the profile's ``dc_offset_max_dbfs`` is
+   removed with a zero-phase high-pass at :data:`DC_HIGHPASS_HZ` (not by subtracting the
+   mean: an edited file's offset stops where its new ending decays to silence, and a
+   subtracted mean would stand in that silence as a hard stop); the input figures are
+   measured after that.
 2. Already compliant (integrated loudness within the tolerance, true peak under the
    ceiling, or the sample-peak window of a premaster) and neither glue nor tilt asked for:
    the audio is left alone. :func:`master` copies the input's bytes when its format is
@@ -73,6 +76,7 @@ __all__ = [
     "check_true_peak",
     "master",
     "master_audio",
+    "remove_dc",
 ]
 
 MARGIN_DB = 0.1
@@ -98,6 +102,9 @@ CONVERT_MARGIN_DB = 0.05
 (dither and resampling move peaks by hundredths of a dB), dB."""
 TILT_PIVOT_HZ = 1000.0
 """Frequency the tilt EQ turns around."""
+DC_HIGHPASS_HZ = 5.0
+"""Corner of the DC-removing high-pass (2nd-order Butterworth run forwards and backwards:
+zero phase, -0.03 dB at 20 Hz), Hz."""
 _PREMASTER_EDGE_DB = 3.0  # a one-sided premaster window: aim this far inside its bound
 
 
@@ -146,7 +153,7 @@ class MasterResult:
         The output as measured (the written file for :func:`master`): integrated loudness,
         true peak at 8x, sample peak, loudness range.
     dc_offset_removed_dbfs : float or None
-        The largest channel mean removed (a static DC offset), dBFS; None when there was none.
+        The largest channel mean (DC offset) removed, dBFS; None when there was none.
     """
 
     input_path: str | None
@@ -361,15 +368,24 @@ def master_audio(
     return x, dataclasses.replace(result, dc_offset_removed_dbfs=dc_dbfs)
 
 
+def remove_dc(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """``samples`` (``(channels, frames)``) through the DC-removing high-pass
+    (:data:`DC_HIGHPASS_HZ`, zero phase), float32. Linear: stems filtered one by one still sum
+    to the filtered mix."""
+    sos = signal.butter(2, DC_HIGHPASS_HZ, "highpass", fs=sample_rate, output="sos")
+    return np.stack(per_channel(lambda c: signal.sosfiltfilt(sos, samples[c]).astype(np.float32), samples.shape[0]))
+
+
 def _remove_dc(x: Audio, limit_dbfs: float) -> tuple[Audio, float | None]:
-    """``x`` less each channel's mean when the largest mean is above ``limit_dbfs`` (the
-    profile's DC limit: a static offset wastes headroom and clicks at edits), and that mean
-    in dBFS (None when nothing was removed)."""
+    """``x`` through :func:`remove_dc` when the largest channel mean is above ``limit_dbfs``
+    (the profile's DC limit: an offset wastes headroom and clicks at edits), and that mean in
+    dBFS (None when nothing was removed). The filter follows an offset that changes (one faded
+    out with the music) where subtracting the mean cannot."""
     mean = x.samples.mean(axis=1, dtype=np.float64)
     worst = float(np.abs(mean).max())
     if worst <= 10 ** (limit_dbfs / 20):
         return x, None
-    return Audio(x.samples - mean[:, None].astype(np.float32), x.sample_rate, x.source), round(20 * math.log10(worst), 1)
+    return Audio(remove_dc(x.samples, x.sample_rate), x.sample_rate, x.source), round(20 * math.log10(worst), 1)
 
 
 def _premaster(x: Audio, profile: Profile, audio: Audio, before: _Level) -> tuple[Audio, MasterResult]:

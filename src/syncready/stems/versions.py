@@ -60,7 +60,7 @@ from ..outputs import guard
 from ..workers import each
 from ..audio import quantised
 from ..produce.limiter import Limiter, LimiterSettings
-from ..produce.master import DETECTION_ALLOWANCE_DB, MARGIN_DB, ceiling_dbtp, check_true_peak, master_audio
+from ..produce.master import DETECTION_ALLOWANCE_DB, MARGIN_DB, ceiling_dbtp, check_true_peak, master_audio, remove_dc
 from .dialogue import DialogueDip, dip
 from .roles import ROLES, assign
 from .stemset import Aligned, StemSet, align, load_set
@@ -331,11 +331,11 @@ def _shared(full: Audio, profile: Profile, settings: LimiterSettings) -> tuple[_
         threshold = ceiling_dbtp(profile, result.integrated_lufs) - MARGIN_DB - DETECTION_ALLOWANCE_DB
         notes.append(f"the full version needed no limiting; every version passes a safety limiter at "
                      f"{threshold:.2f} dBTP")
-    remove_dc = result.dc_offset_removed_dbfs is not None
-    if remove_dc:
+    dc_removed = result.dc_offset_removed_dbfs is not None
+    if dc_removed:
         notes.append(f"a DC offset of {result.dc_offset_removed_dbfs:.1f} dBFS is removed from every version")
     limited = profile.delivery.mastered
-    shared = _Shared(result.gain_db, threshold if limited else None, settings if limited else None, remove_dc)
+    shared = _Shared(result.gain_db, threshold if limited else None, settings if limited else None, dc_removed)
     return shared, result.reason, notes
 
 
@@ -348,7 +348,7 @@ def _apply(x: np.ndarray, rate: int, shared: _Shared) -> tuple[np.ndarray, float
     sample for sample: the limiter is not run (one pruned peak scan instead of an envelope).
     """
     if shared.remove_dc:
-        x = x - x.mean(axis=1, keepdims=True, dtype=np.float64).astype(np.float32)
+        x = remove_dc(x, rate)
     drive = np.float32(10.0 ** (shared.gain_db / 20.0))
     if shared.threshold_dbtp is None:
         return x * drive, 0.0
