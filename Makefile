@@ -37,6 +37,7 @@ bench: install corpus-deps
 	$(BIN)/python bench/bench_edits.py
 	$(BIN)/python bench/bench_stems.py
 	$(BIN)/python bench/bench_separation.py
+	$(BIN)/python bench/bench_dupes.py
 	$(BIN)/python bench/accuracy/run.py
 
 # The accuracy benchmark's extra (librosa baseline; the soundfont comes with `install`).

@@ -24,6 +24,13 @@ Conventions
   not notes: two takes a generator made of one prompt have different fingerprints but close
   envelopes. :func:`envelope_distance` is the RMS difference of two envelopes (0 the same sound;
   two takes of one prompt typically under 0.35, unrelated productions 0.5 and more).
+- :func:`candidates` finds, without comparing every pair, the pairs worth a :func:`similarity`:
+  those whose fingerprints share at least :data:`MIN_ALIGNED_WORDS` identical words at one
+  alignment (within a frame) inside :data:`MAX_SHIFT_S`. Copies keep a share of their words
+  exactly (measured on rendered songs: 21-900 of 267-964 distinct words for MP3, Vorbis and
+  Opus copies, re-levelled, resampled, trimmed, low-passed, noisy or shifted by a fraction of a
+  frame) while unrelated songs share 0-5 words, at no common alignment. Words held by more
+  than :data:`COMMON_WORD_TRACKS` tracks (silence, steady tones) say nothing and are skipped.
 """
 
 from __future__ import annotations
@@ -47,6 +54,8 @@ MAX_SHIFT_S = 20.0
 ENVELOPE_BANDS = 40
 ENVELOPE_LOW_HZ, ENVELOPE_HIGH_HZ = 60.0, 2700.0
 ENVELOPE_RANGE_DB = 50.0
+MIN_ALIGNED_WORDS = 4
+COMMON_WORD_TRACKS = 64
 FRAMES_PER_S = {"syncready": RATE / HOP, "chromaprint": 11025 * 3 / 4096}  # chromaprint: 11025 Hz, hop 4096 / 3
 
 
@@ -128,6 +137,54 @@ def similarity(kind: str, a: bytes, b: bytes) -> float:
         errors = np.unpackbits(np.bitwise_xor(xs, ys).view(np.uint8)).sum()
         best = max(best, 1.0 - errors / (32 * len(xs)))
     return best
+
+
+def candidates(prints: list[tuple[str, bytes] | None]) -> set[tuple[int, int]]:
+    """Pairs ``(i, j)``, ``i < j``, of indices into ``prints`` (``(kind, fingerprint bytes)`` or
+    None) worth a :func:`similarity`: same kind, at least :data:`MIN_ALIGNED_WORDS` shared words
+    at one alignment (see the module notes). Cost grows with the number of words, not pairs."""
+    found: set[tuple[int, int]] = set()
+    for kind in {p[0] for p in prints if p is not None}:
+        members = [i for i, p in enumerate(prints) if p is not None and p[0] == kind]
+        found |= _aligned_pairs(members, [np.frombuffer(prints[i][1], "<u4") for i in members], kind)
+    return found
+
+
+def _aligned_pairs(members: list[int], words: list[np.ndarray], kind: str) -> set[tuple[int, int]]:
+    """:func:`candidates` among fingerprints of one kind (``members`` their indices)."""
+    if len(members) < 2:
+        return set()
+    word = np.concatenate(words)
+    track = np.repeat(np.arange(len(words), dtype=np.int64), [len(w) for w in words])
+    frame = np.concatenate([np.arange(len(w), dtype=np.int64) for w in words])
+    # a word's first frame in each track; then group the postings by word
+    order = np.lexsort((frame, track, word))
+    word, track, frame = word[order], track[order], frame[order]
+    first = np.ones(len(word), bool)
+    first[1:] = (word[1:] != word[:-1]) | (track[1:] != track[:-1])
+    word, track, frame = word[first], track[first], frame[first]
+    starts = np.flatnonzero(np.r_[True, word[1:] != word[:-1]])
+    sizes = np.diff(np.r_[starts, len(word)])
+    reach = int(MAX_SHIFT_S * FRAMES_PER_S[kind])
+    a_parts, b_parts, shift_parts = [], [], []
+    for size in np.unique(sizes[(sizes >= 2) & (sizes <= COMMON_WORD_TRACKS)]):
+        rows = starts[sizes == size][:, None] + np.arange(size)  # (groups, size) posting indices
+        left, right = np.triu_indices(size, 1)
+        a_parts.append(track[rows[:, left]].ravel())
+        b_parts.append(track[rows[:, right]].ravel())
+        shift_parts.append((frame[rows[:, right]] - frame[rows[:, left]]).ravel())
+    if not a_parts:
+        return set()
+    a, b, shift = np.concatenate(a_parts), np.concatenate(b_parts), np.concatenate(shift_parts)
+    near = np.abs(shift) <= reach
+    a, b, shift = a[near], b[near], shift[near] + reach
+    pairs = set()
+    for offset in (0, 1):  # alignments binned two frames wide, at both phases: a frame either way
+        key = (a * len(words) + b) * (reach + 2) + (shift + offset) // 2
+        keys, counts = np.unique(key, return_counts=True)
+        for pair in np.unique(keys[counts >= MIN_ALIGNED_WORDS] // (reach + 2)).tolist():
+            pairs.add(tuple(sorted((members[pair // len(words)], members[pair % len(words)]))))
+    return pairs
 
 
 def _mono(path: str | Path) -> np.ndarray:

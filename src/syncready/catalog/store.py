@@ -21,14 +21,19 @@ Conventions
   :data:`TAKE_DURATION_RATIO`, and whose sound envelopes are within :data:`TAKE_SOUND_DISTANCE`
   (the key is not asked: takes of one prompt change key as often as not). A take pair is a
   lead to listen to, not proof: two songs of one genre made with one preset can meet all three.
+  Not every pair is compared: one hash is a dictionary lookup, fingerprints are compared only
+  for the candidates :func:`fingerprint.candidates` finds by shared words, and takes only among
+  neighbours in a ranking by tempo, so a catalog of thousands of tracks takes seconds.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -280,32 +285,67 @@ def dupes(session: Session, threshold: float = 0.65, *, takes: bool = True) -> l
                Analysis.tempo_bpm, Analysis.duration_s)
         .join(File, File.id == Track.main_file_id).outerjoin(Analysis, Analysis.file_id == File.id)
         .order_by(Track.id)).all()
+    same_hash = _same_hash(rows)
+    prints = fingerprint.candidates([(r.fingerprint_kind, r.fingerprint) if r.fingerprint else None for r in rows])
+    take_pairs = _take_pairs(rows) if takes else set()
     found = []
-    for i, x in enumerate(rows):
-        for y in rows[i + 1:]:
-            pair = {"a": {"id": x.id, "title": x.title}, "b": {"id": y.id, "title": y.title}}
-            if x.sha256 == y.sha256:
-                found.append(pair | {"similarity": 1.0, "basis": "identical file"})
-                continue
-            score = (fingerprint.similarity(x.fingerprint_kind, x.fingerprint, y.fingerprint)
-                     if x.fingerprint and y.fingerprint and x.fingerprint_kind == y.fingerprint_kind else None)
-            if score is not None and score >= threshold:
-                found.append(pair | {"similarity": round(score, 3), "basis": x.fingerprint_kind})
-            elif takes and _takes(x, y):
-                distance = fingerprint.envelope_distance(x.sound, y.sound)
-                found.append(pair | {"similarity": None if score is None else round(score, 3), "basis": "take",
-                                     "sound_distance": round(distance, 3)})
+    for i, j in sorted(same_hash | prints | take_pairs):
+        x, y = rows[i], rows[j]
+        pair = {"a": {"id": x.id, "title": x.title}, "b": {"id": y.id, "title": y.title}}
+        if (i, j) in same_hash:
+            found.append(pair | {"similarity": 1.0, "basis": "identical file"})
+            continue
+        score = (fingerprint.similarity(x.fingerprint_kind, x.fingerprint, y.fingerprint)
+                 if x.fingerprint and y.fingerprint and x.fingerprint_kind == y.fingerprint_kind else None)
+        if score is not None and score >= threshold:
+            found.append(pair | {"similarity": round(score, 3), "basis": x.fingerprint_kind})
+        elif (i, j) in take_pairs:
+            found.append(pair | {"similarity": None if score is None else round(score, 3), "basis": "take",
+                                 "sound_distance": round(fingerprint.envelope_distance(x.sound, y.sound), 3)})
     return sorted(found, key=lambda d: (d["basis"] == "take", -(d["similarity"] or 0), d.get("sound_distance", 0)))
 
 
-def _takes(x, y) -> bool:
-    """Whether two catalog rows (tempo, duration, sound) could be two takes of one prompt."""
-    if not (x.sound and y.sound and x.tempo_bpm and y.tempo_bpm and x.duration_s and y.duration_s):
-        return False
-    ratio = x.tempo_bpm / y.tempo_bpm
-    tempo_ok = any(abs(ratio * octave - 1) <= TAKE_TEMPO_TOLERANCE for octave in (0.5, 1.0, 2.0))
-    length_ok = min(x.duration_s, y.duration_s) >= TAKE_DURATION_RATIO * max(x.duration_s, y.duration_s)
-    return tempo_ok and length_ok and fingerprint.envelope_distance(x.sound, y.sound) <= TAKE_SOUND_DISTANCE
+def _same_hash(rows) -> set[tuple[int, int]]:
+    """Index pairs ``(i, j)``, ``i < j``, of rows whose files have one hash."""
+    by_hash: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        by_hash.setdefault(row.sha256, []).append(i)
+    return {(a, b) for same in by_hash.values() for k, a in enumerate(same) for b in same[k + 1:]}
+
+
+def _take_pairs(rows) -> set[tuple[int, int]]:
+    """Index pairs ``(i, j)``, ``i < j``, of rows that could be two takes of one prompt: the
+    faster tempo at most :data:`TAKE_TEMPO_TOLERANCE` over the slower (or over twice or half
+    it: a doubled or halved reading counts), durations within
+    :data:`TAKE_DURATION_RATIO`, sound envelopes within :data:`TAKE_SOUND_DISTANCE`.
+
+    Rows are ranked by tempo folded into one octave (log2 of the tempo, modulo 1), so each is
+    compared only with its neighbours in that ranking: the k-th neighbours of every row at once,
+    for k = 1, 2... until no row has a k-th neighbour within the tolerance.
+    """
+    index = np.array([i for i, r in enumerate(rows) if r.sound and r.tempo_bpm and r.duration_s], dtype=np.int64)
+    n = len(index)
+    if n < 2:
+        return set()
+    tempo = np.array([rows[i].tempo_bpm for i in index])
+    duration = np.array([rows[i].duration_s for i in index])
+    sound = np.stack([np.frombuffer(rows[i].sound, "<f4") for i in index]).astype(np.float64)
+    order = np.argsort(np.mod(np.log2(tempo), 1.0))
+    ranked = np.mod(np.log2(tempo[order]), 1.0)
+    ranked = np.r_[ranked, ranked + 1.0]  # once round the octave, for the wrap
+    width = math.log2(1 + TAKE_TEMPO_TOLERANCE)  # the faster tempo at most this much over the slower, in octaves
+    pairs: set[tuple[int, int]] = set()
+    for k in range(1, n):
+        near = ranked[np.arange(n) + k] - ranked[:n] <= width
+        if not near.any():
+            break
+        a, b = order[near], order[(np.flatnonzero(near) + k) % n]
+        ratio = np.abs(np.log2(tempo[a] / tempo[b]))
+        keep = np.any([np.abs(ratio - octave) <= width for octave in (0.0, 1.0)], axis=0)
+        keep &= np.minimum(duration[a], duration[b]) >= TAKE_DURATION_RATIO * np.maximum(duration[a], duration[b])
+        keep &= np.sqrt(np.mean((sound[a] - sound[b]) ** 2, axis=1)) <= TAKE_SOUND_DISTANCE
+        pairs.update((min(x, y), max(x, y)) for x, y in zip(index[a[keep]].tolist(), index[b[keep]].tolist()))
+    return pairs
 
 
 def rank(session: Session, profile: str = "sync-library", limit: int = 1000) -> list[dict]:
