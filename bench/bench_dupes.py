@@ -35,14 +35,16 @@ def _populate():
     return module.populate
 
 
-def _damaged(words: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A re-encoded copy: up to 3 s later, the end trimmed, a third of the frames 30 % wrong."""
+def damaged(words: np.ndarray, rng: np.random.Generator, *, shift: int, keep: float) -> np.ndarray:
+    """A re-encoded copy of a fingerprint: ``shift`` frames later, only the first ``keep`` of it,
+    errors in bursts (a third of the frames lose 30 % of their bits: a codec damages some
+    passages, not all)."""
     out = words.copy()
     burst = rng.random(len(out)) < 1 / 3
     flips = (rng.random((burst.sum(), 32)) < 0.3).astype(np.uint64) << np.arange(32, dtype=np.uint64)
     out[burst] ^= flips.sum(axis=1).astype(np.uint32)
-    lead = rng.integers(0, 2**32, int(rng.integers(0, 3 * FRAMES_PER_S)), dtype=np.uint64).astype(np.uint32)
-    return np.r_[lead, out][: int((len(out) + len(lead)) * rng.uniform(0.8, 1.0))]
+    out = np.r_[rng.integers(0, 2**32, shift, dtype=np.uint64).astype(np.uint32), out]
+    return out[: int(len(out) * keep)]
 
 
 def fill(session, tracks: int, seed: int = 11) -> tuple[set, set]:
@@ -59,7 +61,7 @@ def fill(session, tracks: int, seed: int = 11) -> tuple[set, set]:
     n_copies, n_takes = tracks // 100, tracks // 200
     for k in range(n_copies):
         source, copy = int(ids[2 * k]), int(ids[2 * k + 1])
-        words[copy] = _damaged(words[source], rng)
+        words[copy] = damaged(words[source], rng, shift=int(rng.integers(0, 3 * FRAMES_PER_S)), keep=float(rng.uniform(0.8, 1.0)))
         sounds[copy] = sounds[source] + rng.normal(0, 0.05, 24)
         copies.add((min(source, copy), max(source, copy)))
     for k in range(n_takes):

@@ -4,7 +4,9 @@ each held against comparing every pair."""
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -13,25 +15,22 @@ import pytest
 from syncready.catalog import fingerprint, store
 
 
-def _copy(words: np.ndarray, rng: np.random.Generator, *, shift: int, keep: float) -> np.ndarray:
-    """A re-encoded copy: ``shift`` frames later, the last part cut, and errors in bursts: a
-    third of the frames lose 30 % of their bits (a codec damages some passages, not all)."""
-    out = words.copy()
-    burst = rng.random(len(out)) < 1 / 3
-    flips = (rng.random((burst.sum(), 32)) < 0.3).astype(np.uint64) << np.arange(32, dtype=np.uint64)
-    out[burst] ^= flips.sum(axis=1).astype(np.uint32)
-    out = np.r_[rng.integers(0, 2**32, shift, dtype=np.uint64).astype(np.uint32), out]
-    return out[: int(len(out) * keep)]
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_dupes", Path(__file__).parents[1] / "bench" / "bench_dupes.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="module")
 def prints():
     """60 unrelated fingerprints of 150-400 frames, 12 copies of some of them, a run of
     silence-like words shared by many, and two empty slots."""
+    damaged = _bench().damaged  # a re-encode's damage: errors in bursts, shifted, trimmed
     rng = np.random.default_rng(3)
     words = [rng.integers(0, 2**32, rng.integers(150, 400), dtype=np.uint64).astype(np.uint32) for _ in range(60)]
     for k in range(12):
-        words.append(_copy(words[k * 4], rng, shift=int(rng.integers(0, 150)), keep=float(rng.uniform(0.6, 1.0))))
+        words.append(damaged(words[k * 4], rng, shift=int(rng.integers(0, 150)), keep=float(rng.uniform(0.6, 1.0))))
     silence = np.full(40, 0xFFFF0000, np.uint32)
     words = [np.r_[silence, w] if k % 2 else w for k, w in enumerate(words)]  # the same 40 words in half of them
     out = [("syncready", w.astype("<u4").tobytes()) for w in words]
