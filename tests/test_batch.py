@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -113,3 +114,17 @@ def test_batch_command_line(folder, tmp_path):
     doc = json.loads(run_.stdout)
     assert doc["done"] == 2 and doc["failed"] == [] and run_.returncode in (0, 1)
     assert run_.returncode == (1 if doc["verdicts"].get("fail") else 0)
+
+
+def test_a_profile_file_keys_results_by_its_name_and_content(folder, tmp_path):
+    mine = tmp_path / "profiles" / "loud.toml"
+    mine.parent.mkdir()
+    mine.write_text('extends = "sync-library"\n[loudness]\nintegrated_lufs = -12.0\n')
+    results = tmp_path / "results"
+    assert run(folder / "sub", results, jobs=1, profile=str(mine), catalog=False).done == 2
+    names = sorted(p.name for p in results.iterdir() if p.name != "batch.json")
+    assert len(names) == 2 and all(p.is_file() for p in results.iterdir())  # no folders made from the path
+    assert all(re.fullmatch(r"[0-9a-f]{32}-check-loud-[0-9a-f]{8}\.json", n) for n in names), names
+    assert run(folder / "sub", results, jobs=1, profile=str(mine), resume=True, catalog=False).skipped == 2
+    mine.write_text('extends = "sync-library"\n[loudness]\nintegrated_lufs = -10.0\n')  # an edited profile is new work
+    assert run(folder / "sub", results, jobs=1, profile=str(mine), resume=True, catalog=False).done == 2

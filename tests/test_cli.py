@@ -189,3 +189,48 @@ def test_lossy_source_is_flagged(tmp_path):
     by_id = {f["check"]: f for f in doc["findings"]}
     assert by_id["format.lossy"]["severity"] == "fail"
     assert by_id["spectrum.bandwidth"]["severity"] in ("warn", "pass")
+
+
+BAD_PROFILES = {
+    "binary": b"RIFF\x00\x00\xff\xfe not text",
+    "rate": b'[delivery]\nsample_rate = 0\n',
+    "depth": b'[delivery]\nbit_depth = -24\n',
+    "nan target": b'[loudness]\nintegrated_lufs = nan\n',
+    "infinite ceiling": b'[loudness]\ntrue_peak_max_dbtp = inf\n',
+    "negative tolerance": b'[loudness]\nintegrated_tolerance_lu = -2.0\n',
+    "severity": b'[music]\nabrupt_ending = "maybe"\n',
+    "fractional count": b'[signal]\nclip_events_max = 1.5\n',
+}
+
+
+@pytest.mark.parametrize("kind", BAD_PROFILES)
+def test_an_unusable_profile_is_one_line_and_exit_2(kind, good_track, tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_bytes(BAD_PROFILES[kind])
+    for command in (["check", good_track], ["master", good_track, "-o", tmp_path / "m.wav"], ["catalog", "rank", "--db", tmp_path / "c.db"]):
+        run = syncready(*command, "-p", path)
+        lines = [line for line in run.stderr.splitlines() if line.strip()]
+        assert run.returncode == 2 and len(lines) == 1 and "mine.toml" in lines[0], (command, run.stderr)
+    assert not (tmp_path / "m.wav").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["master", "{track}", "-o", "{out}/m.wav", "--tilt", "nan"],
+    ["master", "{track}", "-o", "{out}/m.wav", "--tilt", "1e9"],
+    ["master", "{track}", "-o", "{out}/m.wav", "--max-limiting", "-5"],
+    ["master", "{track}", "-o", "{out}/m.wav", "--max-limiting", "inf"],
+    ["master", "{track}", "-o", "{out}/m.wav", "--json", "{out}"],
+    ["trim", "{track}", "-o", "{out}/m.wav", "--json", "{out}"],
+    ["catalog", "search", "--limit", "0", "--db", "{out}/c.db"],
+    ["catalog", "dupes", "--threshold", "nan", "--db", "{out}/c.db"],
+    ["catalog", "rank", "-p", "no-such-profile", "--db", "{out}/c.db"],
+    ["stems", "check", "{track}", "{out}/missing.wav"],
+    ["create", "--mood", "", "-o", "{out}/bed"],
+])
+def test_bad_arguments_are_one_line_exit_2_and_write_nothing(args, good_track, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    run = syncready(*[a.format(track=good_track, out=out) for a in args])
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert run.returncode == 2 and len(lines) == 1 and "Traceback" not in run.stderr, run.stderr
+    assert [p.name for p in out.iterdir()] == [], "nothing is written before the arguments are refused"

@@ -185,7 +185,7 @@ def run(spec: str | Path, results_dir: str | Path, *, task: str = "check", profi
         raise UsageError(f"unknown task {task!r}; tasks are {', '.join(TASKS)}")
     from .checks import profile as profiles
 
-    profiles.load(profile)  # a bad profile stops the batch before it starts
+    label = _profile_label(profile, profiles.load(profile))  # a bad profile stops the batch here
     runner = engines.make(engine, jobs=jobs, address=address)
     files, others = find_inputs(spec)
     folder = Path(results_dir).absolute()
@@ -204,7 +204,7 @@ def run(spec: str | Path, results_dir: str | Path, *, task: str = "check", profi
         sha = None
         if resume:
             sha = known.get(_stamp(path)) or _hash_or_none(path)
-            if sha and _finished(folder / f"{job_key(sha, task, profile)}.json"):
+            if sha and _finished(folder / f"{job_key(sha, task, label)}.json"):
                 result.skipped += 1
                 continue
         todo.append(replace(template, path=str(path), sha256=sha))
@@ -219,7 +219,7 @@ def run(spec: str | Path, results_dir: str | Path, *, task: str = "check", profi
             doc = outcome.value if outcome.error is None else _lost(outcome.item, outcome.error)
             if sessions is not None and doc["status"] == "ok":
                 doc["catalog"] = _record(sessions, doc.get("delivery") or doc["file"])
-            write_text(folder / f"{_result_key(doc, task, profile)}.json", json.dumps(doc, indent=2))
+            write_text(folder / f"{_result_key(doc, task, label)}.json", json.dumps(doc, indent=2))
             result.done += 1
             result.verdicts[doc["verdict"]] = result.verdicts.get(doc["verdict"], 0) + 1
             if doc["status"] == "error":
@@ -246,6 +246,18 @@ def _check_paths(job: Job) -> None:
 def _lost(job: Job, error: str) -> dict:
     """The result of a job whose worker returned nothing."""
     return {"file": job.path, "sha256": job.sha256, "status": "error", "verdict": "error", "error": error}
+
+
+def _profile_label(profile: str, loaded) -> str:
+    """The profile's part of a result key: a shipped profile's name; for a profile file, its
+    name made safe for a file name and the first 8 hex digits of the file's SHA-256 (two files
+    of one name, or an edited file, do not share results)."""
+    from .checks.profile import available
+
+    if profile in available():
+        return profile
+    safe = "".join(c if c.isalnum() or c in "._" else "-" for c in loaded.name)[:40]
+    return f"{safe}-{hashlib.sha256(Path(profile).read_bytes()).hexdigest()[:8]}"
 
 
 def _result_key(doc: dict, task: str, profile: str) -> str:

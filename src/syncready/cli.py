@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -49,11 +49,19 @@ def _root(
     """syncready: assess, fix, document and deliver AI-generated music for sync."""
 
 
+def json_destination(value: str | None) -> str | None:
+    """``--json`` checked before any work: ``-`` (stdout) or a file path that is not a folder,
+    so that a bad destination does not leave the command's other outputs behind."""
+    if value not in (None, "-") and Path(value).is_dir():
+        refuse(f"{value}: is a folder; --json takes a file path or '-'")
+    return value
+
+
 @app.command()
 def check(
     files: Annotated[list[Path], typer.Argument(help="Audio files to check (WAV, AIFF, FLAC, MP3, OGG, M4A...).", show_default=False)],
     profile: ProfileOpt = "sync-library",
-    json_out: Annotated[Optional[str], typer.Option("--json", help="Write the JSON report to PATH, or '-' for stdout.", metavar="PATH|-")] = None,
+    json_out: Annotated[Optional[str], typer.Option("--json", help="Write the JSON report to PATH, or '-' for stdout.", metavar="PATH|-", callback=json_destination)] = None,
     html_out: Annotated[Optional[Path], typer.Option("--html", help="Write a self-contained HTML report (a folder when several files are checked).", metavar="PATH")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-analyse even when a cached analysis exists.")] = False,
     stems: Annotated[Optional[Path], typer.Option("--stems", help="Also check this folder of stems against the track (one track only).", metavar="DIR")] = None,
@@ -69,8 +77,7 @@ def check(
     to_stdout = json_out == "-"
     inputs = list(files)
     if stems is not None and len(inputs) != 1:
-        err.print("[bold red]error[/]: --stems checks one track: give exactly one file", highlight=False)
-        raise typer.Exit(EXIT_BAD)
+        refuse("--stems checks one track: give exactly one file")
     docs, results, worst = [], [], EXIT_OK
     with _progress(len(inputs)) as progress:
         task = progress.add_task("checking", total=len(inputs)) if progress else None
@@ -90,7 +97,7 @@ def check(
 @app.command()
 def analyze(
     files: Annotated[list[Path], typer.Argument(help="Audio files to analyse.", show_default=False)],
-    json_out: Annotated[Optional[str], typer.Option("--json", help="Write the JSON analysis to PATH, or '-' for stdout.", metavar="PATH|-")] = None,
+    json_out: Annotated[Optional[str], typer.Option("--json", help="Write the JSON analysis to PATH, or '-' for stdout.", metavar="PATH|-", callback=json_destination)] = None,
     html_out: Annotated[Optional[Path], typer.Option("--html", help="Write the HTML report with the beat/section timeline (a folder for several files).", metavar="PATH")] = None,
     profile: ProfileOpt = "sync-library",
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Re-analyse even when a cached analysis exists.")] = False,
@@ -308,10 +315,16 @@ def _write_html(results: list, target: Path, inputs: list[Path], prof) -> None:
         _write(path, render_check(result, prof), inputs)
 
 
-def say_error(exc: Exception) -> None:
-    """Print ``exc`` as one red error line on stderr (its text is not read as Rich markup:
+def say_error(exc: Exception | str) -> None:
+    """Print ``exc`` (an error or a message) as one red error line on stderr (its text is not read as Rich markup:
     ``pip install 'syncready[ray]'`` prints as written)."""
     err.print(f"[bold red]error[/]: {escape(str(exc))}", highlight=False)
+
+
+def refuse(message: str) -> NoReturn:
+    """Stop the command over its arguments: ``message`` as the one error line, exit code 2."""
+    say_error(message)
+    raise typer.Exit(EXIT_BAD)
 
 
 def _guarded(action):

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import EXIT_BAD, EXIT_FAIL, EXIT_OK, ProfileOpt, _guarded, app, err
+from .cli import EXIT_BAD, EXIT_FAIL, EXIT_OK, ProfileOpt, _guarded, app, err, refuse
 from .cli_produce import JsonOpt, _report
 
 
@@ -37,8 +37,7 @@ def batch(
     from .batch import run
 
     if jobs is not None and jobs < 1:
-        err.print("[bold red]error[/]: --jobs must be at least 1", highlight=False)
-        raise typer.Exit(EXIT_BAD)
+        refuse("--jobs must be at least 1")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
                TimeElapsedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:

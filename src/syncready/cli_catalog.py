@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from .cli import _guarded, app, err
+from .cli import _guarded, app, err, refuse
 
 catalog_app = typer.Typer(help="The catalog: every track, version, analysis, finding and right, searchable.",
                           no_args_is_help=True)
@@ -29,6 +29,20 @@ def _session(db: str | None):
     from .catalog.db import open_catalog
 
     return _guarded(lambda: open_catalog(db))()
+
+
+def _profile_name(profile: str) -> str:
+    """The name a profile's checks are stored under (a shipped name or a .toml's); exit 2
+    when it cannot be loaded."""
+    from .checks import profile as profiles
+
+    return _guarded(lambda: profiles.load(profile)).name
+
+
+def _at_least_one(limit: int) -> int:
+    if limit < 1:
+        refuse(f"--limit {limit}: give 1 or more")
+    return limit
 
 
 def _out(doc, json_out: bool, columns: tuple[str, ...], title: str) -> None:
@@ -122,7 +136,8 @@ def search(
     low_bpm, high_bpm = _guarded(lambda: _range(bpm, "--bpm"))
     low_s, high_s = _guarded(lambda: _range(duration, "--duration"))
     query = store.Query(bpm_min=low_bpm, bpm_max=high_bpm, key=key, meter=meter, duration_min=low_s, duration_max=high_s,
-                        vocal=vocal, sections=tuple(section or ()), ready=ready, release_path=release_path, text=text, limit=limit)
+                        vocal=vocal, sections=tuple(section or ()), ready=ready and _profile_name(ready),
+                        release_path=release_path, text=text, limit=_at_least_one(limit))
     with _session(db) as session:
         _out(store.search(session, query), json_out, SUMMARY_COLUMNS, "Search")
 
@@ -138,6 +153,8 @@ def dupes(
     and two takes of one prompt (same tempo, length and sound; a lead to listen to)."""
     from .catalog import store
 
+    if not 0.0 <= threshold <= 1.0:
+        refuse(f"--threshold {threshold:g}: give a similarity from 0 to 1")
     with _session(db) as session:
         found = store.dupes(session, threshold, takes=takes)
     rows = [{"a": f"#{d['a']['id']} {d['a']['title']}", "b": f"#{d['b']['id']} {d['b']['title']}",
@@ -159,8 +176,9 @@ def rank(
     """Which tracks are worth developing: ready ones first, then by the effort their fixes take."""
     from .catalog import store
 
+    name, most = _profile_name(profile), _at_least_one(limit)
     with _session(db) as session:
-        _out(store.rank(session, profile, limit), json_out, ("rank", "id", "title", "verdict", "fails", "warns", "effort"), f"Rank for {profile}")
+        _out(store.rank(session, name, most), json_out, ("rank", "id", "title", "verdict", "fails", "warns", "effort"), f"Rank for {name}")
 
 
 def _range(text: str | None, option: str) -> tuple[float | None, float | None]:

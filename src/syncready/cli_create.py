@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import EXIT_BAD, EXIT_FAIL, EXIT_OK, _guarded, app, err
+from .cli import EXIT_FAIL, EXIT_OK, _guarded, app, err, refuse
 from .cli_produce import ForceOpt, JsonOpt, _report
 
 KeyOpt = Annotated[Optional[str], typer.Option("--key", help="Key, e.g. \"D major\", \"F# minor\" (a tonic alone takes the mood's mode; default: from the seed).")]
@@ -58,9 +58,8 @@ def _refuse_with_model(given: dict[str, object]) -> None:
     """--model generates from --prompt alone: the brief's options have no meaning there."""
     clash = [name for name, value in given.items() if value is not None]
     if clash:
-        err.print(f"[bold red]error[/]: --model generates from --prompt; {', '.join(clash)} "
-                  f"belong{'s' if len(clash) == 1 else ''} to a composed bed (leave out --model for that)", highlight=False)
-        raise typer.Exit(EXIT_BAD)
+        refuse(f"--model generates from --prompt; {', '.join(clash)} "
+               f"belong{'s' if len(clash) == 1 else ''} to a composed bed (leave out --model for that)")
 
 
 @app.command()
@@ -94,8 +93,7 @@ def create(
         err.print(f"[dim]{step}...[/]", highlight=False)
 
     if (model is None) != (prompt is None):
-        err.print("[bold red]error[/]: --model DIR and --prompt TEXT go together", highlight=False)
-        raise typer.Exit(EXIT_BAD)
+        refuse("--model DIR and --prompt TEXT go together")
     if model is not None:
         from .create.musicgen import generate
 
@@ -108,16 +106,14 @@ def create(
         raise typer.Exit(EXIT_FAIL if made.verdict == "fail" else EXIT_OK)
 
     if (regenerate is None) != (source is None):
-        err.print("[bold red]error[/]: --regenerate LABEL and --from DIR go together", highlight=False)
-        raise typer.Exit(EXIT_BAD)
+        refuse("--regenerate LABEL and --from DIR go together")
     if regenerate is not None and variations is not None:
-        err.print("[bold red]error[/]: --variations makes takes of a new brief; it does not go with --regenerate", highlight=False)
-        raise typer.Exit(EXIT_BAD)
+        refuse("--variations makes takes of a new brief; it does not go with --regenerate")
     if regenerate is not None:
         out = output or source.with_name(f"{source.name}-{regenerate}")
         beds = [_guarded(lambda: regen.regenerate(source, regenerate, out, overwrite=force, progress=say))]
     else:
-        brief = _guarded(lambda: make_brief(mood=mood or DEFAULT_MOOD, genre=genre or DEFAULT_GENRE, bpm=bpm, key=key, length_s=length, sections=sections,
+        brief = _guarded(lambda: make_brief(mood=DEFAULT_MOOD if mood is None else mood, genre=DEFAULT_GENRE if genre is None else genre, bpm=bpm, key=key, length_s=length, sections=sections,
                                             instruments=instruments, seed=seed, title=title))
         out = output or Path("syncready-bed")
         if variations is not None:

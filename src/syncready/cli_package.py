@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import EXIT_BAD, EXIT_FAIL, EXIT_OK, ProfileOpt, _guarded, app, err
+from .cli import EXIT_FAIL, EXIT_OK, ProfileOpt, _guarded, app, err, refuse
 from .cli_produce import JsonOpt, _report
 
 
@@ -41,8 +41,7 @@ def package(
     prof = _guarded(lambda: profiles.load(profile))
     names = _guarded(lambda: namings.load(naming, bpm=bpm))
     if (cert is None) != (key is None):
-        err.print("[bold red]error[/]: --cert and --key go together", highlight=False)
-        raise typer.Exit(EXIT_BAD)
+        refuse("--cert and --key go together")
     r = _guarded(lambda: run(file, output, prof, stems=stems, rights=rights, naming=names, cert=cert, key=key,
                              zip_file=zip_file, overwrite=force, split_instrumental=split_instrumental))
     doc = r.manifest

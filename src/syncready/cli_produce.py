@@ -14,11 +14,11 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
-from .cli import ProfileOpt, _guarded, _num, _write, app, err
+from .cli import ProfileOpt, _guarded, _num, _write, app, err, json_destination
 
 In = Annotated[Path, typer.Argument(help="The track (WAV, AIFF, FLAC, MP3...).", show_default=False)]
 OutFile = Annotated[Path, typer.Option("--output", "-o", help="Output file (.wav or .flac).", show_default=False)]
-JsonOpt = Annotated[Optional[str], typer.Option("--json", help="Write the result as JSON to PATH, or '-' for stdout.", metavar="PATH|-")]
+JsonOpt = Annotated[Optional[str], typer.Option("--json", help="Write the result as JSON to PATH, or '-' for stdout.", metavar="PATH|-", callback=json_destination)]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace existing output files (never the input).")]
 
 

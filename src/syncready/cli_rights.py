@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from .cli import EXIT_FAIL, EXIT_OK, _guarded, app, err
+from .cli import EXIT_FAIL, EXIT_OK, _guarded, app, err, refuse
 from .cli_produce import ForceOpt, JsonOpt, _report
 
 rights_app = typer.Typer(help="The rights record: who and what made a track, who owns it, and what that allows.",
@@ -137,8 +137,12 @@ def rights_export(
 
     rec = _guarded(lambda: load(record))
     kinds = [k.strip() for k in only.split(",") if k.strip()] if only else list(EXPORTS)
+    if duration is not None and not 0 < duration < 86400:
+        refuse(f"--duration {duration:g}: give the cue's length in seconds")
     audio_path = track or (rec.base / rec.audio.path if rec.audio else None)
-    analysis = _guarded(lambda: analyze(audio_path)) if audio_path is not None and audio_path.is_file() else None
+    # a --track must be readable; the record's own [audio] is used when it is there
+    readable = track is not None or (audio_path is not None and audio_path.is_file())
+    analysis = _guarded(lambda: analyze(audio_path)) if readable else None
     options = {"cue-sheet-csv": {"usage": usage, "analysis": analysis, "duration_s": duration},
                "ingestion-tsv": {"analysis": analysis}}
     unmakeable = {"cue-sheet-csv": "no duration: give --track or --duration"} if analysis is None and duration is None else {}

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import EXIT_BAD, app, err, say_error
+from .cli import app, err, refuse
 from .cli_catalog import DbOpt
 
 
@@ -30,11 +30,9 @@ def serve(
     from .studio.security import is_loopback, new_token
 
     if not 0 < port < 65536:
-        err.print(f"[bold red]error[/]: --port {port}: choose 1 to 65535", highlight=False)
-        raise typer.Exit(EXIT_BAD)
+        refuse(f"--port {port}: choose 1 to 65535")
     if workers < 1 or max_upload_mb <= 0:
-        err.print("[bold red]error[/]: --workers and --max-upload-mb must be positive", highlight=False)
-        raise typer.Exit(EXIT_BAD)
+        refuse("--workers and --max-upload-mb must be positive")
     if token is None and not is_loopback(host):
         token = new_token()
     try:
@@ -42,14 +40,12 @@ def serve(
 
         from .studio.app import create_app, default_data_dir
     except ImportError as exc:
-        say_error(f"the studio needs the 'studio' extra: pip install 'syncready[studio]' ({exc.name} is missing)")
-        raise typer.Exit(EXIT_BAD) from None
+        refuse(f"the studio needs the 'studio' extra: pip install 'syncready[studio]' ({exc.name} is missing)")
     folder = data or default_data_dir()
     try:
         studio = create_app(folder, db, token, max_upload=int(max_upload_mb * 1e6), workers=workers)
     except OSError as exc:
-        say_error(f"{folder}: cannot use it as the data folder ({exc.strerror})")
-        raise typer.Exit(EXIT_BAD) from None
+        refuse(f"{folder}: cannot use it as the data folder ({exc.strerror})")
     shown = f"[{host}]" if ":" in host else host
     address = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/" + (f"?token={token}" if token else "")
     err.print(f"syncready studio: open {address}  (data in {folder}; Ctrl-C stops)", highlight=False, markup=False)

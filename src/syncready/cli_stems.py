@@ -31,11 +31,11 @@ def _stem_set(mix: Path, stems: list[Path] | None, folder: Path | None, roles: P
     """Load the mix and its stems, asking for unknown roles on a terminal."""
     from .errors import UsageError
     from .stems.roles import ROLES, assign, read_mapping
-    from .stems.stemset import load_set, stem_files
+    from .stems.stemset import check_paths, load_set, stem_files
 
     if bool(stems) == bool(folder):
         raise UsageError("give the stems as files or as --dir DIR (one of the two)")
-    paths = list(stems) if stems else stem_files(folder, mix)
+    paths = check_paths(mix, list(stems) if stems else stem_files(folder, mix))
     mapping = read_mapping(roles) if roles else {}
     try:
         assign(paths, mapping)

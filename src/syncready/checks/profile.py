@@ -8,6 +8,7 @@ in the key names (``_lufs``, ``_lu``, ``_dbtp``, ``_dbfs``, ``_db``, ``_s``, ``_
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -103,6 +104,10 @@ class Profile:
 
 
 DEFAULT_PROFILE = "sync-library"
+SEVERITIES = ("fail", "warn", "info")
+SAMPLE_RATES = (8000, 384000)  # the delivery rates accepted, Hz (inclusive)
+BIT_DEPTHS = (16, 24, 32)
+SIGNED_KEYS = ("_lufs", "_dbtp", "_dbfs", "_db", "correlation_min")  # levels and correlations may be negative
 _SECTIONS = {"delivery": Delivery, "loudness": LoudnessTargets, "signal": SignalLimits, "music": MusicLimits,
              "stems": StemLimits}
 
@@ -131,8 +136,10 @@ def _read(name_or_path: str | Path, seen: tuple[str, ...] = ()) -> tuple[dict, s
         path = Path(text_name)
         try:
             data = tomllib.loads(path.read_text())
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             raise UsageError(f"{path}: cannot read profile ({exc.strerror or exc})") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"{path}: not a TOML profile (not UTF-8 text)") from None
         except tomllib.TOMLDecodeError as exc:
             raise UsageError(f"{path}: not a valid TOML profile ({exc})") from None
         data.setdefault("name", path.stem)
@@ -173,18 +180,44 @@ def _build(data: dict, source: str) -> Profile:
 
 
 def _section(cls: type, values: dict, where: str):
-    """Build one profile section, checking each key exists and has its default's kind."""
+    """Build one profile section, checking each key exists, has its default's kind and a
+    usable value (:func:`_usable`)."""
     if not isinstance(values, dict):
         raise UsageError(f"{where}: expected a table")
     defaults = cls()
     for key, value in values.items():
         if not hasattr(defaults, key):
             raise UsageError(f"{where}: unknown key {key!r}")
-        kind = type(getattr(defaults, key))
-        if kind is bool or kind is str:
-            fits = isinstance(value, kind)
-        else:
-            fits = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not fits:
-            raise UsageError(f"{where}: {key} has an unusable value {value!r}")
+        problem = _usable(key, value, getattr(defaults, key))
+        if problem:
+            raise UsageError(f"{where}: {key} = {value!r}: {problem}")
     return cls(**values)
+
+
+def _usable(key: str, value, default) -> str | None:
+    """Why ``value`` cannot stand for ``key`` (whose default is ``default``), or None.
+
+    Kinds follow the default (a None default takes a number); numbers are finite, whole where
+    the default is an int, and not negative unless the key is a level or a correlation
+    (:data:`SIGNED_KEYS`); severities are one of :data:`SEVERITIES`; the delivery rate and depth
+    are ones a file can have.
+    """
+    if isinstance(default, (bool, str)):
+        if not isinstance(value, type(default)):
+            return f"expected {'true or false' if isinstance(default, bool) else 'a string'}"
+        if default in SEVERITIES and value not in SEVERITIES:
+            return f"expected one of {', '.join(SEVERITIES)}"
+        return None if isinstance(value, bool) or value.strip() else "expected a non-empty string"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return "expected a number"
+    if not math.isfinite(value):
+        return "expected a finite number"
+    if isinstance(default, int) and value != int(value):
+        return "expected a whole number"
+    if key == "sample_rate" and not SAMPLE_RATES[0] <= value <= SAMPLE_RATES[1]:
+        return f"expected a rate from {SAMPLE_RATES[0]} to {SAMPLE_RATES[1]} Hz"
+    if key == "bit_depth" and value not in BIT_DEPTHS:
+        return f"expected one of {', '.join(map(str, BIT_DEPTHS))}"
+    if value < 0 and not key.endswith(SIGNED_KEYS):
+        return "expected zero or more"
+    return None

@@ -61,21 +61,9 @@ class Generated:
     files: list[str]
 
 
-def load(model_dir: str | Path):
-    """The MusicGen model and its processor from ``model_dir``, never from the network.
-
-    Raises
-    ------
-    UsageError
-        transformers (or torch) is not installed (the message names the extra to install).
-    BadInputError
-        ``model_dir`` is not a folder holding a MusicGen model, or its files cannot be loaded.
-    """
-    try:
-        import torch  # noqa: F401
-        from transformers import AutoProcessor, MusicgenForConditionalGeneration
-    except ImportError:
-        raise UsageError(f"--model needs transformers and torch, which are not installed: {INSTALL}") from None
+def model_folder(model_dir: str | Path) -> Path:
+    """``model_dir`` as a folder whose config.json names a MusicGen model (checked without
+    importing torch, which takes seconds); raises :class:`BadInputError` otherwise."""
     folder = Path(model_dir)
     if not folder.is_dir():
         raise BadInputError(f"{folder}: not a folder; --model takes a folder with a MusicGen model saved by save_pretrained")
@@ -86,6 +74,26 @@ def load(model_dir: str | Path):
     if kind != "musicgen":
         found = f"its config.json says model_type {kind!r}" if kind else "it has no readable config.json"
         raise BadInputError(f"{folder}: not a MusicGen model ({found}); --model takes a folder saved by save_pretrained")
+    return folder
+
+
+def load(model_dir: str | Path):
+    """The MusicGen model and its processor from ``model_dir``, never from the network.
+
+    Raises
+    ------
+    UsageError
+        transformers (or torch) is not installed (the message names the extra to install).
+    BadInputError
+        ``model_dir`` is not a folder holding a MusicGen model (:func:`model_folder`), or its
+        files cannot be loaded.
+    """
+    folder = model_folder(model_dir)
+    try:
+        import torch  # noqa: F401
+        from transformers import AutoProcessor, MusicgenForConditionalGeneration
+    except ImportError:
+        raise UsageError(f"--model needs transformers and torch, which are not installed: {INSTALL}") from None
     try:
         model = MusicgenForConditionalGeneration.from_pretrained(folder, local_files_only=True)
         processor = AutoProcessor.from_pretrained(folder, local_files_only=True)
@@ -150,6 +158,7 @@ def generate(model_dir: str | Path, prompt: str, length_s: float, out_dir: str |
         raise UsageError(f"--length {length_s:g} is outside {LENGTH_S[0]:g}-{LENGTH_S[1]:g} s for a generated track")
     if out_dir.exists() and not overwrite:
         raise UsageError(f"{out_dir}: already exists; use --force to replace it")
+    model_folder(model_dir)  # a wrong folder is said before the long import
     say("loading the model")
     model, processor = load(model_dir)
     profile = profiles.load(PROFILE)

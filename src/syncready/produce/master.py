@@ -73,6 +73,7 @@ __all__ = [
     "ContractError",
     "MasterResult",
     "TargetUnreachable",
+    "check_settings",
     "check_true_peak",
     "master",
     "master_audio",
@@ -92,6 +93,10 @@ AIM_LU = 0.1
 """The loop stops once the integrated loudness is this close to its aim, LU."""
 DEFAULT_MAX_GAIN_REDUCTION_DB = 6.0
 """Default largest peak gain reduction of the limiter, dB."""
+MAX_GAIN_REDUCTION_LIMIT_DB = 60.0
+"""The largest ``max_gain_reduction_db`` accepted, dB (beyond it there is no music left)."""
+MAX_TILT_DB = 12.0
+"""The largest tilt accepted either way, dB."""
 LIMITED_SHARE_PER_DB = 0.05
 """Share of the duration allowed above 1 dB of gain reduction, per dB of the peak limit."""
 DETECTION_ALLOWANCE_DB = 0.03
@@ -324,10 +329,12 @@ def master_audio(
         Gentle glue compression (:class:`~syncready.produce.limiter.GlueSettings`) before the
         limiter.
     tilt_db : float
-        Tilt EQ before the limiter: treble minus bass, dB (positive brightens).
+        Tilt EQ before the limiter: treble minus bass, dB (positive brightens), at most
+        :data:`MAX_TILT_DB` either way.
     max_gain_reduction_db : float
-        Most peak gain reduction the limiter may apply, dB; also scales the time share
-        allowed above 1 dB of reduction (:data:`LIMITED_SHARE_PER_DB`).
+        Most peak gain reduction the limiter may apply, dB (above 0, at most
+        :data:`MAX_GAIN_REDUCTION_LIMIT_DB`); also scales the time share allowed above 1 dB of
+        reduction (:data:`LIMITED_SHARE_PER_DB`).
     limiter : LimiterSettings
         Limiter timing and detection.
 
@@ -343,11 +350,14 @@ def master_audio(
     ------
     BadInputError
         The audio is silent.
+    UsageError
+        ``tilt_db`` or ``max_gain_reduction_db`` out of range (or not a number).
     TargetUnreachable
         The target needs more limiting than allowed.
     ContractError
         The loop could not meet the profile.
     """
+    check_settings(tilt_db, max_gain_reduction_db)
     rate = profile.delivery.sample_rate
     converted, dc_dbfs = _remove_dc(audio_io.resample(audio, rate), profile.signal.dc_offset_max_dbfs)
     before = _level(converted.samples, rate)
@@ -366,6 +376,15 @@ def master_audio(
         x, result = _master(converted, profile, audio, before, glue=glue, tilt_db=tilt_db,
                             max_gain_reduction_db=max_gain_reduction_db, settings=limiter)
     return x, dataclasses.replace(result, dc_offset_removed_dbfs=dc_dbfs)
+
+
+def check_settings(tilt_db: float, max_gain_reduction_db: float) -> None:
+    """Refuse a tilt or a limiting allowance out of range (NaN and infinities included)."""
+    if not -MAX_TILT_DB <= tilt_db <= MAX_TILT_DB:
+        raise UsageError(f"--tilt {tilt_db:g}: give a tilt between -{MAX_TILT_DB:g} and {MAX_TILT_DB:g} dB")
+    if not 0.0 < max_gain_reduction_db <= MAX_GAIN_REDUCTION_LIMIT_DB:
+        raise UsageError(f"--max-limiting {max_gain_reduction_db:g}: give more than 0 and at most "
+                         f"{MAX_GAIN_REDUCTION_LIMIT_DB:g} dB")
 
 
 def remove_dc(samples: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -532,12 +551,13 @@ def master(
     BadInputError
         Unreadable, corrupt, empty or silent input.
     UsageError
-        Output refused (an input, existing, a folder, wrong suffix).
+        Output refused (an input, existing, a folder, wrong suffix); settings out of range.
     TargetUnreachable
         The target needs more limiting than allowed; nothing is written.
     ContractError
         The written file missed the profile; it has been deleted.
     """
+    check_settings(tilt_db, max_gain_reduction_db)  # before the track is read
     path, out = Path(path), Path(out)
     suffix = {"WAV": ".wav", "FLAC": ".flac"}.get(profile.delivery.container.upper())
     if out.suffix.lower() != suffix:

@@ -30,7 +30,7 @@ import soxr
 from .. import audio
 from ..analysis import analyze
 from ..audio import Audio
-from ..errors import UsageError
+from ..errors import BadInputError, UsageError
 from ..outputs import same_file
 from ..workers import each
 from .roles import assign
@@ -121,24 +121,33 @@ def stem_files(directory: str | Path, mix_path: str | Path) -> list[Path]:
     return found
 
 
+def check_paths(mix_path: str | Path, stem_paths: list[str | Path]) -> list[Path]:
+    """The stem paths, refused before anything is read or any role is asked: none given, a
+    missing one (:class:`BadInputError`), the mix among them, or one given twice."""
+    paths = [Path(p) for p in stem_paths]
+    if not paths:
+        raise UsageError("no stems given: name stem files or --dir DIR")
+    for p in paths:
+        if not p.exists():
+            raise BadInputError(f"{p}: file not found")
+        if same_file(p, mix_path):
+            raise UsageError(f"{p}: is the mix file itself, not a stem")
+    if len({p.resolve() for p in paths}) != len(paths):
+        raise UsageError("the same stem file is given twice")
+    return paths
+
+
 def load_set(mix_path: str | Path, stem_paths: list[str | Path], mapping: dict[str, str] | None = None) -> StemSet:
     """Read the mix and its stems (roles from names or ``mapping``, see :mod:`.roles`).
 
     Raises
     ------
     UsageError
-        No stems, a stem given twice or a stem that is the mix file, unknown roles.
+        Unknown roles, or stem paths :func:`check_paths` refuses.
     BadInputError
-        A file that cannot be read as audio.
+        A file that is missing or cannot be read as audio.
     """
-    paths = [Path(p) for p in stem_paths]
-    if not paths:
-        raise UsageError("no stems given: name stem files or --dir DIR")
-    for p in paths:
-        if same_file(p, mix_path):
-            raise UsageError(f"{p}: is the mix file itself, not a stem")
-    if len({p.resolve() for p in paths}) != len(paths):
-        raise UsageError("the same stem file is given twice")
+    paths = check_paths(mix_path, stem_paths)
     roles = assign(paths, mapping)
     mix, *sounds = each(audio.load, [mix_path, *paths])  # decoding releases the GIL: read them side by side
     return StemSet(Path(mix_path), mix, [Stem(p, roles[p], sound) for p, sound in zip(paths, sounds)])
