@@ -234,3 +234,11 @@ def test_bad_arguments_are_one_line_exit_2_and_write_nothing(args, good_track, t
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     assert run.returncode == 2 and len(lines) == 1 and "Traceback" not in run.stderr, run.stderr
     assert [p.name for p in out.iterdir()] == [], "nothing is written before the arguments are refused"
+
+
+def test_text_named_mp3_is_one_line_without_decoder_notes(tmp_path):
+    path = tmp_path / "lyrics.mp3"
+    path.write_text("these are lyrics, not audio\n" * 12)
+    run = syncready("check", path)
+    assert run.returncode == 2 and run.stderr.strip().count("\n") == 0, run.stderr  # no MPEG decoder chatter
+    assert "not an audio file" in run.stderr

@@ -68,6 +68,10 @@ from numba import njit
 from syncready.digest import file_sha256
 from syncready.errors import BadInputError, UsageError
 from syncready.outputs import atomic_path
+
+# FFmpeg prints its own notes on damaged input ("Illegal Audio-MPEG-Header...") beside the one
+# error line; only a panic may print. Failures still raise, with FFmpeg's last error attached.
+av.logging.set_level(av.logging.PANIC)
 from syncready.workers import per_channel
 
 __all__ = [
@@ -119,6 +123,7 @@ _FIXED_SIZE_SUBTYPES = frozenset(
 )
 _CONTAINER_ALIASES = {"WAVEX": "WAV"}
 _READ_BLOCK = 1 << 16  # frames libsndfile decodes per call (sets how closely damage is located)
+_MPEG_SUFFIXES = (".mp3", ".mp2", ".mpga")
 _READ_ERRORS = (sf.SoundFileError, av.FFmpegError, OSError, ValueError, RuntimeError)
 _WRITE_BLOCK = 1 << 18  # frames quantised and written at a time
 _WAV_DATA_LIMIT = 0xFFFF_FFFF - (1 << 16)  # bytes of audio beyond which WAV becomes RF64
@@ -394,7 +399,10 @@ def _bit_depth_from_name(codec: str) -> int | None:
 
 
 def _probe_soundfile(name: str, sha256: str) -> SourceInfo | None:
-    """Describe a file libsndfile can open; None if it cannot."""
+    """Describe a file libsndfile can open; None if it cannot (or, named as MPEG audio, does
+    not start like it: libsndfile's MPEG decoder prints notes of its own on such a file)."""
+    if Path(name).suffix.lower() in _MPEG_SUFFIXES and not _starts_like_mpeg(name):
+        return None
     try:
         with sf.SoundFile(name) as f:
             container = _CONTAINER_ALIASES.get(f.format, f.format)
@@ -424,6 +432,16 @@ def _probe_soundfile(name: str, sha256: str) -> SourceInfo | None:
         lossy=lossy,
         sha256=sha256,
     )
+
+
+def _starts_like_mpeg(name: str) -> bool:
+    """Whether a file begins with an ID3v2 tag or an MPEG audio frame sync (11 set bits)."""
+    try:
+        with open(name, "rb") as f:
+            head = f.read(3)
+    except OSError as exc:
+        raise _os_error(name, exc) from exc
+    return head == b"ID3" or (len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
 
 
 def _has_mpeg_length_tag(name: str) -> bool:
