@@ -316,8 +316,8 @@ def _write_html(results: list, target: Path, inputs: list[Path], prof) -> None:
 
 
 def say_error(exc: Exception | str) -> None:
-    """Print ``exc`` (an error or a message) as one red error line on stderr (its text is not read as Rich markup:
-    ``pip install 'syncready[ray]'`` prints as written)."""
+    """Print ``exc`` (an error or a message) as one red error line on stderr (its text is not
+    read as Rich markup: ``pip install 'syncready[ray]'`` prints as written)."""
     err.print(f"[bold red]error[/]: {escape(str(exc))}", highlight=False)
 
 
