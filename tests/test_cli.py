@@ -242,3 +242,13 @@ def test_text_named_mp3_is_one_line_without_decoder_notes(tmp_path):
     run = syncready("check", path)
     assert run.returncode == 2 and run.stderr.strip().count("\n") == 0, run.stderr  # no MPEG decoder chatter
     assert "not an audio file" in run.stderr
+
+
+@pytest.mark.parametrize("kind", ["silent", "short"])
+def test_analyze_and_catalog_refuse_what_cannot_be_measured(kind, tmp_path):
+    path = write_bad(kind, tmp_path)
+    for command in (["analyze", path, "--json", "-"], ["catalog", "add", path, "--db", tmp_path / "c.db"]):
+        run = syncready(*command)
+        lines = [line for line in run.stderr.splitlines() if line.strip()]
+        assert run.returncode == 2 and len(lines) == 1 and path.name in lines[0], (command, run.stderr)
+    assert syncready("catalog", "list", "--json", "--db", tmp_path / "c.db").stdout.strip() == "[]"

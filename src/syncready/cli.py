@@ -117,6 +117,8 @@ def analyze(
         for path in inputs:
             try:
                 result = check_file(path, prof, use_cache=not no_cache)
+                if result.unusable:  # silent, or too short to measure: no musical map to give
+                    raise BadInputError(f"{path}: {result.unusable}")
             except BadInputError as exc:
                 say_error(exc)
                 docs.append(error_document(path, prof.name, str(exc)))

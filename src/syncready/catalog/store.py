@@ -78,7 +78,8 @@ def add(session: Session, path: str | Path, *, notes: str = "") -> list[Track]:
     Raises
     ------
     syncready.errors.BadInputError
-        The path does not exist, holds no audio, or an audio file cannot be read.
+        The path does not exist, holds no audio, or an audio file cannot be read, is silent or
+        too short to measure.
     """
     path = Path(path)
     if path.is_dir():
@@ -155,6 +156,8 @@ def _file(path: Path, kind: str, loaded: list, *, fingerprinted: bool) -> File:
     if kind not in ANALYSED_KINDS:
         return File(path=str(path.resolve()), kind=kind, sha256=probe(path).sha256)
     result = check_file(path, loaded[0])
+    if result.unusable:  # silent or too short to measure: nothing to catalog
+        raise BadInputError(f"{path}: {result.unusable}")
     a, m = result.analysis, result.analysis.music
     row = File(path=str(path.resolve()), kind=kind, sha256=a.source.sha256)
     row.analysis = Analysis(
