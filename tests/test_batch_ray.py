@@ -102,6 +102,56 @@ def test_an_address_that_cannot_be_reached_is_a_one_line_error(folder, tmp_path,
     assert result.exit_code == 2 and says in _one_line_error(result)
 
 
+def test_a_port_that_is_not_ray_is_refused_at_once(folder, tmp_path):
+    """A web server where the head should be: refused by the probe, not waited on by Ray."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def answer_like_a_web_server():
+        connection, _ = server.accept()
+        with connection:
+            connection.recv(64)
+            connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    threading.Thread(target=answer_like_a_web_server, daemon=True).start()
+    address = f"127.0.0.1:{server.getsockname()[1]}"
+    with server:
+        result = CliRunner().invoke(app, ["batch", str(folder), "--engine", "ray", "--address", address,
+                                          "-o", str(tmp_path / "r"), "--no-catalog"])
+    assert result.exit_code == 2 and "not as a Ray cluster" in _one_line_error(result)
+
+
 def test_address_without_the_ray_engine_is_refused(folder, tmp_path):
     result = CliRunner().invoke(app, ["batch", str(folder), "--address", "auto", "-o", str(tmp_path / "r")])
     assert result.exit_code == 2 and "--address is for --engine ray" in _one_line_error(result)
+
+
+def test_batch_joins_a_cluster_started_by_ray_start(folder, tmp_path):
+    """A real head (`ray start --head`, token authentication on by default in recent Ray) and the
+    command line joining it by --address, as docs/batch.md tells a user to."""
+    import os
+    import socket
+    import subprocess
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ray_cli = Path(sys.executable).with_name("ray")
+    env = {k: v for k, v in os.environ.items() if k != "RAY_AUTH_MODE"}  # as a user's shell would be
+    head = subprocess.run([str(ray_cli), "start", "--head", "--port", str(port), "--num-cpus", "2", "--include-dashboard",
+                           "false", "--disable-usage-stats"], capture_output=True, text=True, timeout=180, env=env)
+    try:
+        assert head.returncode == 0, head.stderr[-2000:]
+        run_ = subprocess.run([sys.executable, "-m", "syncready", "batch", str(folder), "--engine", "ray", "--address",
+                               f"127.0.0.1:{port}", "-o", str(tmp_path / "r"), "--no-catalog"],
+                              capture_output=True, text=True, timeout=300, env=env)
+        assert run_.returncode == 2, run_.stderr[-2000:]  # a file failed (broken.wav): joining the cluster did not
+        assert json.loads((tmp_path / "r" / "batch.json").read_text())["engine"] == "ray"
+        outcomes = _outcomes(tmp_path / "r")
+        assert len(outcomes) == 4 and outcomes[str(folder / "broken.wav")][0] == "error"
+        assert all(status == "ok" for file, (status, *_) in outcomes.items() if not file.endswith("broken.wav"))
+    finally:
+        subprocess.run([str(ray_cli), "stop", "--force"], capture_output=True, timeout=120, env=env)

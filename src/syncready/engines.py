@@ -30,13 +30,15 @@ import socket
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from .errors import UsageError
 
 ENGINES = ("process", "ray")
 RAY_MISSING = "the Ray engine needs Ray: pip install 'syncready[ray]'"
-CONNECT_TIMEOUT_S = 5.0  # how long to wait for a Ray head to accept a connection
+CONNECT_TIMEOUT_S = 5.0  # how long to wait for a Ray head to accept a connection and answer
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])  # + an empty SETTINGS frame
 LOCAL_OBJECT_STORE_BYTES = 128 * 2**20  # results are small JSON documents; keep shared memory modest
 # The thread pools of numpy/scipy's BLAS (OpenMP, OpenBLAS, MKL), sized by these at import.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -106,6 +108,8 @@ class RayEngine:
     name = "ray"
 
     def __init__(self, jobs: int | None = None, address: str | None = None):
+        if address is not None:
+            _token_auth_when_available()  # before Ray is imported: it reads the mode then
         try:
             import ray
         except ImportError:
@@ -160,7 +164,8 @@ class RayEngine:
             try:
                 ray.init(address=self.address, **quiet)
             except (ConnectionError, RuntimeError, ValueError) as exc:
-                raise UsageError(f"cannot join the Ray cluster at {self.address}: {_first_line(exc)}") from None
+                raise UsageError(f"cannot join the Ray cluster at {self.address}: {_first_line(exc)} (a cluster with "
+                                 "token authentication needs its token here: RAY_AUTH_TOKEN or ~/.ray/auth_token)") from None
         return True
 
 
@@ -195,7 +200,9 @@ def _child_threads(count: int) -> Iterator[None]:
 
 
 def _check_reachable(address: str) -> None:
-    """Raise UsageError unless something accepts a TCP connection at the Ray ``address``."""
+    """Raise UsageError unless a gRPC server (Ray's GCS or Ray Client) answers at ``address``:
+    it must accept a TCP connection and answer the HTTP/2 preface with a SETTINGS frame within
+    :data:`CONNECT_TIMEOUT_S` (Ray itself waits minutes on a port that is not Ray's)."""
     if address == "auto":
         from ray._private.services import canonicalize_bootstrap_address_or_die
 
@@ -208,10 +215,32 @@ def _check_reachable(address: str) -> None:
     if not host or not port.isdigit():
         raise UsageError(f"--address {address}: expected HOST:PORT (the head's GCS port, 6379 by default) or auto")
     try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S):
-            pass
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S) as connection:
+            connection.sendall(HTTP2_PREFACE)
+            answer = connection.recv(9)
+    except TimeoutError:
+        answer = b""
     except OSError as exc:
         raise UsageError(f"cannot reach a Ray cluster at {address}: {exc.strerror or exc}") from None
+    if len(answer) < 9 or answer[3] != 0x04:  # a gRPC server's first frame is SETTINGS (type 4)
+        raise UsageError(f"{address} answers, but not as a Ray cluster (no gRPC server there); "
+                         "give the head's GCS port, 6379 by default")
+
+
+def _token_auth_when_available() -> None:
+    """Join with token authentication when a token is at hand and the user chose no mode.
+
+    ``ray start --head`` (Ray 2.5x and later) turns token authentication on and writes the
+    token to ``~/.ray/auth_token``, but a driver sends it only with ``RAY_AUTH_MODE=token``;
+    without it, joining fails with a bare "Failed to connect". A token-mode driver still joins
+    a cluster that has authentication off. Sets ``RAY_AUTH_MODE`` in this process's environment;
+    Ray reads it when it is imported, so this must run first.
+    """
+    if "RAY_AUTH_MODE" in os.environ:
+        return
+    token_file = Path(os.environ.get("RAY_AUTH_TOKEN_PATH", Path.home() / ".ray" / "auth_token"))
+    if os.environ.get("RAY_AUTH_TOKEN") or token_file.is_file():
+        os.environ["RAY_AUTH_MODE"] = "token"
 
 
 def _first_line(exc: BaseException) -> str:
