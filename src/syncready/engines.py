@@ -215,13 +215,15 @@ def _check_reachable(address: str) -> None:
     if not host or not port.isdigit():
         raise UsageError(f"--address {address}: expected HOST:PORT (the head's GCS port, 6379 by default) or auto")
     try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S) as connection:
-            connection.sendall(HTTP2_PREFACE)
-            answer = connection.recv(9)
-    except TimeoutError:
-        answer = b""
+        connection = socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S)
     except OSError as exc:
         raise UsageError(f"cannot reach a Ray cluster at {address}: {exc.strerror or exc}") from None
+    with connection:
+        try:
+            connection.sendall(HTTP2_PREFACE)
+            answer = connection.recv(9)
+        except OSError:  # silent (timed out) or hung up: not a gRPC server either
+            answer = b""
     if len(answer) < 9 or answer[3] != 0x04:  # a gRPC server's first frame is SETTINGS (type 4)
         raise UsageError(f"{address} answers, but not as a Ray cluster (no gRPC server there); "
                          "give the head's GCS port, 6379 by default")
@@ -230,8 +232,8 @@ def _check_reachable(address: str) -> None:
 def _token_auth_when_available() -> None:
     """Join with token authentication when a token is at hand and the user chose no mode.
 
-    ``ray start --head`` (Ray 2.5x and later) turns token authentication on and writes the
-    token to ``~/.ray/auth_token``, but a driver sends it only with ``RAY_AUTH_MODE=token``;
+    ``ray start --head`` (Ray 2.60 here) turns token authentication on when
+    ``~/.ray/auth_token`` holds a token, but a driver sends it only with ``RAY_AUTH_MODE=token``;
     without it, joining fails with a bare "Failed to connect". A token-mode driver still joins
     a cluster that has authentication off. Sets ``RAY_AUTH_MODE`` in this process's environment;
     Ray reads it when it is imported, so this must run first.
