@@ -68,11 +68,11 @@ from numba import njit
 from syncready.digest import file_sha256
 from syncready.errors import BadInputError, UsageError
 from syncready.outputs import atomic_path
+from syncready.workers import per_channel
 
 # FFmpeg prints its own notes on damaged input ("Illegal Audio-MPEG-Header...") beside the one
 # error line; only a panic may print. Failures still raise, with FFmpeg's last error attached.
 av.logging.set_level(av.logging.PANIC)
-from syncready.workers import per_channel
 
 __all__ = [
     "LOSSY_CODECS",

@@ -103,8 +103,13 @@ def envelope(mono: np.ndarray) -> np.ndarray:
 
 def envelope_distance(a: bytes, b: bytes) -> float:
     """The RMS difference of two sound envelopes (bytes as stored by :func:`compute`)."""
-    x, y = np.frombuffer(a, "<f4").astype(float), np.frombuffer(b, "<f4").astype(float)
-    return float(np.sqrt(np.mean((x - y) ** 2)))
+    return float(envelope_distances(np.frombuffer(a, "<f4"), np.frombuffer(b, "<f4")))
+
+
+def envelope_distances(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """:func:`envelope_distance` of envelopes given as arrays, along the last axis (rows of
+    many pairs at once)."""
+    return np.sqrt(np.mean((x.astype(float) - y.astype(float)) ** 2, axis=-1))
 
 
 def _band_energy(mono: np.ndarray, low_hz: float, high_hz: float, bands: int) -> np.ndarray:

@@ -332,7 +332,7 @@ def _take_pairs(rows) -> set[tuple[int, int]]:
         return set()
     tempo = np.array([rows[i].tempo_bpm for i in index])
     duration = np.array([rows[i].duration_s for i in index])
-    sound = np.stack([np.frombuffer(rows[i].sound, "<f4") for i in index]).astype(np.float64)
+    sound = np.stack([np.frombuffer(rows[i].sound, "<f4") for i in index])
     order = np.argsort(np.mod(np.log2(tempo), 1.0))
     ranked = np.mod(np.log2(tempo[order]), 1.0)
     ranked = np.r_[ranked, ranked + 1.0]  # once round the octave, for the wrap
@@ -346,7 +346,7 @@ def _take_pairs(rows) -> set[tuple[int, int]]:
         ratio = np.abs(np.log2(tempo[a] / tempo[b]))
         keep = np.any([np.abs(ratio - octave) <= width for octave in (0.0, 1.0)], axis=0)
         keep &= np.minimum(duration[a], duration[b]) >= TAKE_DURATION_RATIO * np.maximum(duration[a], duration[b])
-        keep &= np.sqrt(np.mean((sound[a] - sound[b]) ** 2, axis=1)) <= TAKE_SOUND_DISTANCE
+        keep &= fingerprint.envelope_distances(sound[a], sound[b]) <= TAKE_SOUND_DISTANCE
         pairs.update((min(x, y), max(x, y)) for x, y in zip(index[a[keep]].tolist(), index[b[keep]].tolist()))
     return pairs
 
